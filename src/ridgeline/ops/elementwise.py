@@ -1,0 +1,134 @@
+"""Bandwidth operators: elementwise, normalization, softmax, pooling, embedding lookup.
+
+They do a handful of FLOPs per element and no MACs, so their intensity is a few FLOPs per
+element / bytes per element - far below every ridge in the registry: always memory-bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .base import OnChip, Traffic, check_memory_model
+from ..errors import MAX_ELEMENTS, check_dim
+
+#: FLOPs per output element, by operator. NB: conventions, not measurements - e.g. RMSNorm
+#: squares, sums, scales (x * rsqrt * gamma) ~ 4; softmax max, subtract, exp, sum, divide ~ 5.
+FLOPS_PER_ELEMENT = {
+    "add": 1, "mul": 1, "relu": 1, "silu": 4, "swiglu": 5, "gelu": 8,
+    "rmsnorm": 4, "layernorm": 7, "batchnorm": 2, "softmax": 5,
+    "embedding": 0,
+}
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    """``elements`` outputs, each reading ``reads`` input elements, plus ``weights`` elements.
+
+    FLOPs = flops_per_element . elements (MACs = 0); traffic = reads.elements (inputs)
+    + elements (outputs) + weights.
+    """
+
+    op: str
+    elements: int
+    reads: int = 1
+    weights: int = 0
+    kind: str = "elementwise"
+
+    def __post_init__(self):
+        check_dim("elements", self.elements, maximum=MAX_ELEMENTS)
+        check_dim("reads", self.reads)
+        check_dim("weights", self.weights, minimum=0, maximum=MAX_ELEMENTS)
+
+    def macs(self):
+        return 0
+
+    def flops(self):
+        return FLOPS_PER_ELEMENT.get(self.op, 1) * self.elements
+
+    def params(self):
+        return self.weights
+
+    def traffic(self, memory_model: str = "compulsory", onchip: OnChip | None = None) -> Traffic:
+        check_memory_model(memory_model)
+        return Traffic(weights=self.weights, inputs=self.reads * self.elements, outputs=self.elements)
+
+
+def norm(kind: str, rows: int, width: int, affine_params: int | None = None) -> Elementwise:
+    """RMSNorm / LayerNorm / BatchNorm over ``rows`` x ``width``; params = width (gamma) by default."""
+    weights = width if affine_params is None else affine_params
+    return Elementwise(kind, rows * width, reads=1, weights=weights, kind="norm")
+
+
+@dataclass(frozen=True)
+class Pool2d:
+    """Max/average pooling: each output reads a K x K window; FLOPs = K^2 per output (compare or add).
+
+    Traffic counts the input once (windows overlap on chip) and the output once.
+    """
+
+    batch: int
+    channels: int
+    height: int
+    width: int
+    kernel: int
+    stride: int
+    kind: str = "pool"
+
+    def __post_init__(self):
+        for name in ("batch", "channels", "height", "width", "kernel", "stride"):
+            check_dim(name, getattr(self, name))
+
+    @property
+    def out_height(self):
+        return (self.height - self.kernel) // self.stride + 1
+
+    @property
+    def out_width(self):
+        return (self.width - self.kernel) // self.stride + 1
+
+    def macs(self):
+        return 0
+
+    def flops(self):
+        return self.kernel * self.kernel * self.batch * self.channels * self.out_height * self.out_width
+
+    def params(self):
+        return 0
+
+    def traffic(self, memory_model: str = "compulsory", onchip: OnChip | None = None) -> Traffic:
+        check_memory_model(memory_model)
+        return Traffic(inputs=self.batch * self.channels * self.height * self.width,
+                       outputs=self.batch * self.channels * self.out_height * self.out_width)
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """Token-embedding lookup: gathers ``tokens`` rows of a vocab x dim table.
+
+    Traffic moved = tokens . dim (the rows gathered) written out once; the table's footprint
+    (vocab . dim parameters) is held, not moved - 'traffic moved' and 'footprint held'
+    differ. No FLOPs.
+    """
+
+    tokens: int
+    vocab: int
+    dim: int
+    kind: str = "embedding"
+
+    def __post_init__(self):
+        for name in ("tokens", "vocab", "dim"):
+            check_dim(name, getattr(self, name), maximum=MAX_ELEMENTS)
+
+    def macs(self):
+        return 0
+
+    def flops(self):
+        return 0
+
+    def params(self):
+        return self.vocab * self.dim
+
+    def traffic(self, memory_model: str = "compulsory", onchip: OnChip | None = None) -> Traffic:
+        check_memory_model(memory_model)
+        rows = self.tokens * self.dim
+        return Traffic(weights=rows, inputs=self.tokens, outputs=rows)

@@ -1,0 +1,68 @@
+"""GEMM / Linear: C[M x N] = A[M x K] . B[K x N]."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .base import OnChip, Traffic, check_memory_model, reuse_factor
+from ..errors import check_dim
+
+
+@dataclass(frozen=True)
+class Gemm:
+    """A matrix multiply; a Linear layer folds batch and tokens into M.
+
+    MACs = M.N.K; FLOPs = 2.M.N.K.
+    Compulsory traffic (elements) = M.K (A, the inputs) + K.N (B, the weights) + M.N (C).
+    Intensity = 2.M.N.K / ((M.K + K.N + M.N) . bytes)            [DATA.md D.2, S40]
+
+    Tiled model (operands exceed on-chip capacity S elements): an output-stationary
+    t x t tile with t = sqrt(S) streams K; A is re-read N/t times and B M/t times, so
+    traffic = M.K.max(1, N/t) + K.N.max(1, M/t) + M.N, i.e. -> 2.M.N.K/sqrt(S) + M.N when
+    both exceed the tile (the Hong-Kung I/O lower bound's order, Hong & Kung 1981;
+    Irony-Toledo-Tiskin 2004 for matrix multiply). Equal to compulsory when they fit.
+
+    NB: ``weight_operand=False`` is for activation x activation products (attention's
+    Q.K^T): B then counts as inputs, not weights. Bias adds N weights.
+    """
+
+    m: int
+    n: int
+    k: int
+    weight_operand: bool = True
+    bias: bool = False
+    kind: str = "gemm"
+
+    def __post_init__(self):
+        for name in ("m", "n", "k"):
+            check_dim(name, getattr(self, name))
+
+    def macs(self):
+        return self.m * self.n * self.k
+
+    def flops(self):
+        return 2 * self.macs()
+
+    def params(self):
+        if not self.weight_operand:
+            return 0
+        return self.k * self.n + (self.n if self.bias else 0)
+
+    def traffic(self, memory_model: str = "compulsory", onchip: OnChip | None = None) -> Traffic:
+        check_memory_model(memory_model)
+        a, b, c = self.m * self.k, self.k * self.n, self.m * self.n
+        if memory_model == "tiled" and onchip is not None:
+            t = np.sqrt(onchip.capacity)
+            a = a * reuse_factor(self.n, t)
+            b = b * reuse_factor(self.m, t)
+        extra = self.n if self.bias else 0
+        if self.weight_operand:
+            return Traffic(weights=b + extra, inputs=a, outputs=c)
+        return Traffic(inputs=a + b, outputs=c)
+
+
+def linear(tokens: int, d_in: int, d_out: int, bias: bool = False) -> Gemm:
+    """A Linear layer applied to ``tokens`` rows (batch x sequence): M = tokens, K = d_in, N = d_out."""
+    return Gemm(m=tokens, n=d_out, k=d_in, bias=bias, kind="linear")

@@ -1,0 +1,204 @@
+"""Vectorized sweeps and the crossover solver (where a layer's intensity meets the ridge).
+
+A sweep builds the model once with the swept parameter as a numpy array: every formula in
+the operators is array-friendly, so 512 points cost one pass over the layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .dtypes import get_dtype
+from .errors import RidgelineError, check_dim
+from .hardware import get_hardware
+from .models import SWEEP_PARAMS, get_model
+from .ops import Gemm
+from .profile import capacity_of, estimate_layers
+from .roofline import Estimate, total
+
+#: Default search ranges for the crossover solver, per parameter.
+PARAM_RANGES = {"batch": (1, 65_536), "seq-len": (1, 1_048_576),
+                "resolution": (32, 16_384), "frames": (1, 4_096)}
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    model: str
+    layer: str | None       # None: the whole model's totals
+    param: str
+    values: np.ndarray
+    estimate: Estimate      # array-valued fields, one entry per value
+    fits: np.ndarray        # capacity check per value
+
+    def rows(self) -> list[dict]:
+        e = self.estimate
+        cols = {"value": self.values, "macs": e.macs, "flops": e.flops, "bytes": e.bytes.total,
+                "intensity": e.intensity, "ridge": np.broadcast_to(e.ridge, self.values.shape),
+                "bound": np.broadcast_to(e.bound, self.values.shape), "time_s": e.time_s,
+                "energy_j": e.energy_j, "fits_memory": np.broadcast_to(self.fits, self.values.shape)}
+        cols = {k: np.broadcast_to(v, self.values.shape) for k, v in cols.items()}
+        return [{k: _py(v[i]) for k, v in cols.items()} for i in range(len(self.values))]
+
+
+def _py(x):
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def _check_param(recipe, param: str):
+    if param not in SWEEP_PARAMS:
+        raise RidgelineError(f"unknown sweep parameter {param!r}; choose one of: {', '.join(SWEEP_PARAMS)}")
+    if param not in recipe.params:
+        raise RidgelineError(f"{recipe.key} does not scale with {param}; it takes: {', '.join(recipe.params)}")
+
+
+def evaluate(model, param, values, layer=None, hardware=None, dtype=None,
+             memory_model="compulsory", **fixed) -> SweepResult:
+    """Estimate ``layer`` (or the whole model) at every value of ``param`` in one pass."""
+    recipe = get_model(model)
+    _check_param(recipe, param)
+    values = np.asarray(values, dtype=float)
+    check_dim(param, values)
+    hw = get_hardware(hardware or recipe.default_hardware)
+    dt = get_dtype(dtype or recipe.default_dtype)
+    hw.peak(dt)
+    w = recipe.workload(**fixed).with_param(param, values)
+    layers = recipe.build(w)
+    cap = capacity_of(layers, hw, dt)
+    if layer is not None:
+        layers = [_find(layers, layer, recipe.key)]
+    ests = estimate_layers(layers, hw, dt, memory_model, cap.weights_in)
+    return SweepResult(recipe.key, layer, param, values, ests[0] if layer else total(ests), cap.fits)
+
+
+def sweep(model, param, start, stop, points=64, *, log=True, layer=None, **kw) -> SweepResult:
+    """``points`` values of ``param`` from ``start`` to ``stop`` (log-spaced integers by default)."""
+    start, stop = check_dim(f"{param} start", start), check_dim(f"{param} stop", stop)
+    if stop < start:
+        raise RidgelineError(f"sweep range is empty: from {start} to {stop}")
+    points = check_dim("points", points, maximum=100_000)
+    grid = np.geomspace(start, stop, points) if log else np.linspace(start, stop, points)
+    return evaluate(model, param, np.unique(np.round(grid)), layer=layer, **kw)
+
+
+def _find(layers, name, model):
+    for l in layers:
+        if l.name == name:
+            return l
+    raise RidgelineError(f"unknown layer {name!r} in {model}; choose one of: {', '.join(l.name for l in layers)}")
+
+
+@dataclass(frozen=True)
+class Crossover:
+    """Where ``layer`` flips bound as ``param`` grows; ``crossover`` is None if it never does."""
+
+    model: str
+    layer: str
+    param: str
+    crossover: float | None     # continuous solution of intensity(p) = ridge
+    first_compute_bound: int | None  # smallest whole value on the compute side
+    ridge: float
+    hardware: str
+    dtype: str
+    method: str                 # "closed form" or "bisection"
+    direction: str              # "memory->compute", "compute->memory" or "none"
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def gemm_crossover_m(n, k, ridge, bytes_per_element):
+    """Closed form: M* solving 2MNK / (s(MK + KN + MN)) = R  ->  M* = R.s.K.N / (2NK - R.s.(K + N)).
+
+    None when 2NK <= R.s.(K + N): the intensity's limit as M -> inf, 2NK/(s(K + N)), never
+    reaches the ridge. Square case (M = N = K): N* = 3.R.s/2.
+    """
+    r_s = ridge * bytes_per_element
+    denom = 2 * n * k - r_s * (k + n)
+    return None if denom <= 0 else r_s * k * n / denom
+
+
+def square_gemm_crossover(ridge, bytes_per_element):
+    """N* = 3.R.s/2: a square GEMM's intensity is 2N/(3s)."""
+    return 3 * ridge * bytes_per_element / 2
+
+
+def crossover(model, layer, param, hardware=None, dtype=None, memory_model="compulsory",
+              lo=None, hi=None, **fixed) -> Crossover:
+    """Solve intensity(param) = ridge for one layer: closed form for a Linear layer whose M grows
+    linearly with the parameter (compulsory traffic, one memory level), else bisection on a
+    log grid refined to 1e-9 relative. Says clearly when it never crosses in [lo, hi]."""
+    recipe = get_model(model)
+    _check_param(recipe, param)
+    lo_d, hi_d = PARAM_RANGES[param]
+    lo, hi = check_dim("lo", lo or lo_d), check_dim("hi", hi or hi_d)
+    kw = dict(layer=layer, hardware=hardware, dtype=dtype, memory_model=memory_model, **fixed)
+    probe = evaluate(model, param, [lo, hi], **kw)
+    base = dict(model=recipe.key, layer=layer, param=param, ridge=float(probe.estimate.ridge[0])
+                if np.ndim(probe.estimate.ridge) else float(probe.estimate.ridge),
+                hardware=probe.estimate.hardware, dtype=probe.estimate.dtype)
+    closed = _closed_form(recipe, layer, param, memory_model, probe, kw)
+    if closed is not None:
+        return Crossover(**base, **closed)
+    return Crossover(**base, **_bisect(model, param, lo, hi, kw))
+
+
+def _gap(model, param, values, kw):
+    e = evaluate(model, param, values, **kw).estimate
+    return np.log(e.intensity) - np.log(e.ridge)
+
+
+def _bisect(model, param, lo, hi, kw) -> dict:
+    grid = np.unique(np.round(np.geomspace(lo, hi, 512)))
+    gap = _gap(model, param, grid, kw)
+    flips = np.nonzero(np.sign(gap[:-1]) != np.sign(gap[1:]))[0]
+    if len(flips) == 0:
+        side = "memory" if gap[-1] < 0 else "compute"
+        e = evaluate(model, param, grid[[0, -1]], **kw).estimate
+        i0, i1 = np.broadcast_to(e.intensity, (2,))
+        return dict(crossover=None, first_compute_bound=None, method="bisection", direction="none",
+                    reason=f"never crosses: {side}-bound for every {param} in [{lo:,}, {hi:,}] "
+                           f"(intensity {i0:.3g} -> {i1:.3g} FLOP/B vs ridge "
+                           f"{float(np.max(e.ridge)):.3g})")
+    i = flips[0]
+    a, b = float(grid[i]), float(grid[i + 1])
+    ga = gap[i]
+    for _ in range(60):
+        mid = np.sqrt(a * b)
+        gm = _gap(model, param, [mid], kw)[0]
+        if np.sign(gm) == np.sign(ga):
+            a, ga = mid, gm
+        else:
+            b = mid
+        if b / a - 1 < 1e-9:
+            break
+    up = gap[i] < 0
+    first = int(np.ceil(b)) if up else None
+    return dict(crossover=b, first_compute_bound=first, method="bisection",
+                direction="memory->compute" if up else "compute->memory",
+                reason=f"flips {'memory->compute' if up else 'compute->memory'} at {param} ~ {b:,.4g}")
+
+
+def _closed_form(recipe, layer, param, memory_model, probe, kw) -> dict | None:
+    """Closed form for a Gemm whose M scales linearly with the parameter and N, K do not."""
+    if memory_model != "compulsory" or param not in ("batch", "seq-len", "frames"):
+        return None
+    w = recipe.workload(**{k: v for k, v in kw.items() if k not in
+                           ("layer", "hardware", "dtype", "memory_model")})
+    one, two = (_find(recipe.build(w.with_param(param, v)), layer, recipe.key).op for v in (1, 2))
+    if not (isinstance(one, Gemm) and one.weight_operand and two.m == 2 * one.m
+            and (one.n, one.k) == (two.n, two.k)) or probe.estimate.weights_in != "memory":
+        return None
+    ridge = float(np.max(probe.estimate.ridge))
+    s = get_dtype(probe.estimate.dtype).bytes
+    m_star = gemm_crossover_m(one.n, one.k, ridge, s)
+    if m_star is None:
+        limit = 2 * one.n * one.k / (s * (one.n + one.k))
+        return dict(crossover=None, first_compute_bound=None, method="closed form", direction="none",
+                    reason=f"never crosses: intensity tends to 2NK/(s(N+K)) = {limit:.3g} < ridge {ridge:.3g}")
+    p = m_star / one.m
+    return dict(crossover=p, first_compute_bound=int(np.ceil(p)), method="closed form",
+                direction="memory->compute",
+                reason=f"M* = R.s.K.N / (2NK - R.s.(K+N)) = {m_star:,.4g} rows -> {param} = {p:,.4g}")
