@@ -28,7 +28,8 @@ class Conv2d:
 
     Tiled model: viewed as an implicit GEMM per group with M = N.H_out.W_out,
     N' = C_out/g, K' = (C_in/g).K_h.K_w; with a t x t output tile (t = sqrt(S)) the
-    weights are re-read max(1, M/t) times and the input max(1, N'/t) times.
+    weights are re-read max(1, M/t) times and the input max(1, N'/t) times - unless the
+    input, weights and output fit on chip together, when tiled == compulsory.
     """
 
     batch: int
@@ -102,10 +103,11 @@ class Conv2d:
         weights = self.params()
         outputs = self.batch * self.out_channels * self.out_height * self.out_width
         if memory_model == "tiled" and onchip is not None:
+            spills = (inputs + weights + outputs) > onchip.capacity
             t = np.sqrt(onchip.capacity)
             gemm_m = self.batch * self.out_height * self.out_width
-            weights = weights * reuse_factor(gemm_m, t)
-            inputs = inputs * reuse_factor(self.out_channels // self.groups, t)
+            weights = weights * np.where(spills, reuse_factor(gemm_m, t), 1.0)
+            inputs = inputs * np.where(spills, reuse_factor(self.out_channels // self.groups, t), 1.0)
         return Traffic(weights=weights, inputs=inputs, outputs=outputs)
 
 

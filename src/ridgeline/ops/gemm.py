@@ -22,7 +22,8 @@ class Gemm:
     t x t tile with t = sqrt(S) streams K; A is re-read N/t times and B M/t times, so
     traffic = M.K.max(1, N/t) + K.N.max(1, M/t) + M.N, i.e. -> 2.M.N.K/sqrt(S) + M.N when
     both exceed the tile (the Hong-Kung I/O lower bound's order, Hong & Kung 1981;
-    Irony-Toledo-Tiskin 2004 for matrix multiply). Equal to compulsory when they fit.
+    Irony-Toledo-Tiskin 2004 for matrix multiply). Equal to compulsory when all three
+    operands fit on chip together (M.K + K.N + M.N <= S), and never below it.
 
     NB: ``weight_operand=False`` is for activation x activation products (attention's
     Q.K^T): B then counts as inputs, not weights. Bias adds N weights.
@@ -54,9 +55,11 @@ class Gemm:
         check_memory_model(memory_model)
         a, b, c = self.m * self.k, self.k * self.n, self.m * self.n
         if memory_model == "tiled" and onchip is not None:
+            # NB: a skinny GEMM (N or M > t) that fits on chip whole is still read once.
+            spills = (a + b + c) > onchip.capacity
             t = np.sqrt(onchip.capacity)
-            a = a * reuse_factor(self.n, t)
-            b = b * reuse_factor(self.m, t)
+            a = a * np.where(spills, reuse_factor(self.n, t), 1.0)
+            b = b * np.where(spills, reuse_factor(self.m, t), 1.0)
         extra = self.n if self.bias else 0
         if self.weight_operand:
             return Traffic(weights=b + extra, inputs=a, outputs=c)
