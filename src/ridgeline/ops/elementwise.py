@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .base import OnChip, Traffic, check_memory_model
-from ..errors import MAX_ELEMENTS, check_dim
+from ..errors import MAX_ELEMENTS, RidgelineError, check_dim
 
 #: FLOPs per output element, by operator. NB: conventions, not measurements - e.g. RMSNorm
 #: squares, sums, scales (x * rsqrt * gamma) ~ 4; softmax max, subtract, exp, sum, divide ~ 5.
@@ -77,6 +79,10 @@ class Pool2d:
     def __post_init__(self):
         for name in ("batch", "channels", "height", "width", "kernel", "stride"):
             check_dim(name, getattr(self, name))
+        if np.any(np.minimum(self.height, self.width) < self.kernel):
+            raise RidgelineError(
+                f"pooling window {self.kernel} is larger than the {self.height}x{self.width} "
+                "input: the output would be empty")
 
     @property
     def out_height(self):
