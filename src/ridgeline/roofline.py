@@ -142,6 +142,8 @@ def estimate(op, hardware="h100-sxm", dtype="bf16", memory_model="compulsory", *
         weights_in = auto_weights_in(hw, op.params() * dt.bytes)
     if weights_in not in WEIGHT_PLACEMENTS:
         raise RidgelineError(f"weights_in must be one of {WEIGHT_PLACEMENTS}, got {weights_in!r}")
+    if weights_in == "weight_store" and hw.weight_store is None:
+        raise RidgelineError(f"{hw.key} has no separate weight store; weights live in {hw.memory.name}")
     w_level = hw.weight_store if weights_in == "weight_store" else hw.memory
     flops = op.flops() * count
     t_compute = flops / peak
