@@ -65,6 +65,7 @@ def norm(kind: str, rows: int, width: int, affine_params: int | None = None) -> 
 class Pool2d:
     """Max/average pooling: each output reads a K x K window; FLOPs = K^2 per output (compare or add).
 
+    H_out = floor((H + 2P - K) / S) + 1 (PyTorch MaxPool2d, ceil_mode=False).
     Traffic counts the input once (windows overlap on chip) and the output once.
     """
 
@@ -75,22 +76,24 @@ class Pool2d:
     kernel: int
     stride: int
     kind: str = "pool"
+    padding: int = 0  # zero/-inf border on each side (ResNet's stem maxpool uses 1)
 
     def __post_init__(self):
         for name in ("batch", "channels", "height", "width", "kernel", "stride"):
             check_dim(name, getattr(self, name))
-        if np.any(np.minimum(self.height, self.width) < self.kernel):
+        check_dim("padding", self.padding, minimum=0)
+        if np.any(np.minimum(self.height, self.width) + 2 * self.padding < self.kernel):
             raise RidgelineError(
                 f"pooling window {self.kernel} is larger than the {self.height}x{self.width} "
                 "input: the output would be empty")
 
     @property
     def out_height(self):
-        return (self.height - self.kernel) // self.stride + 1
+        return (self.height + 2 * self.padding - self.kernel) // self.stride + 1
 
     @property
     def out_width(self):
-        return (self.width - self.kernel) // self.stride + 1
+        return (self.width + 2 * self.padding - self.kernel) // self.stride + 1
 
     def macs(self):
         return 0
