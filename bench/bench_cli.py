@@ -68,7 +68,7 @@ def print_rows(rows: list[tuple[str, Timing | None, float | None, str]]) -> None
 _IMPORTTIME = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)")
 
 
-def heaviest_imports(args: list[str], top: int) -> list[tuple[int, int, int, str]]:
+def import_times(args: list[str]) -> list[tuple[int, int, int, str]]:
     """(cumulative us, self us, depth, module) from ``-X importtime``, heaviest first."""
     p = run(["-X", "importtime", *args])
     rows = []
@@ -77,18 +77,21 @@ def heaviest_imports(args: list[str], top: int) -> list[tuple[int, int, int, str
         if m:
             depth = (len(m.group(3)) - 1) // 2
             rows.append((int(m.group(2)), int(m.group(1)), depth, m.group(4)))
-    return sorted(rows, reverse=True)[:top]
+    return sorted(rows, reverse=True)
 
 
 def print_imports(args: list[str], label: str, top: int) -> None:
-    rows = heaviest_imports(args, top)
-    total = max((r[0] for r in rows if r[2] == 0), default=0)
+    every = import_times(args)
+    rows = every[:top]
+    total = sum(r[0] for r in every if r[2] == 0)
+    numpy_us = sum(r[0] for r in every if r[3] == "numpy")
     print(f"\nheaviest imports on the path of `{label}` (python -X importtime, one run):")
     print(f"{'cumulative':>11} {'self':>9} {'depth':>5}  module (depth 0 = imported by the entry point)")
     for cum, own, depth, name in rows:
         print(f"{cum / 1e3:>8.1f} ms {own / 1e3:>6.1f} ms {depth:>5}  {name}")
     if total:
-        print(f"(the largest top-level import costs {total / 1e3:.1f} ms)")
+        print(f"all imports: {total / 1e3:.0f} ms, of which numpy {numpy_us / 1e3:.0f} ms "
+              f"({numpy_us / total:.0%})")
 
 
 def main(argv=None) -> int:
