@@ -1,0 +1,314 @@
+"""The four lab tracks as data, and the numbers that show each track's intensity crisis.
+
+A track fixes a persona, a lighthouse model on a device at a precision, the workload the lab
+starts from, the slider ranges and the layers each part asks about, plus the mission's
+requirements (rate, deadline, power budget) with the figures they come from (DATA.md ids).
+
+Everything the lab shows is computed from the engine: :func:`track_profile` profiles the
+track's model at a slider position (cached, the app calls it on every slider move) and
+:func:`crisis` returns the numbers that make the crisis visible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from ..dtypes import get_dtype
+from ..errors import RidgelineError, unknown
+from ..hardware import get_hardware
+from ..models import get_model
+from ..profile import Profile, profile
+
+#: Slider label per scaled parameter (the UI contract's visible texts).
+SCALE_LABELS = {"seq-len": "Sequence length", "resolution": "Resolution (width px)",
+                "frames": "Frames per inference", "batch": "Batch"}
+
+
+@dataclass(frozen=True)
+class Track:
+    """One lab track. Rates, deadlines and budgets cite DATA.md source ids in ``sources``."""
+
+    key: str                 # "cloud" | "edge" | "mobile" | "tiny"
+    title: str               # shown in the Track picker
+    persona: str
+    mission: str
+    crisis_text: str
+    model: str               # recipe key
+    hardware: str            # registry key
+    dtype: str
+    workload: dict           # overrides of the recipe's default Workload (Part 1/2 start)
+    scale_param: str         # "seq-len" | "resolution" | "frames"
+    sliders: dict            # {"batch": (min, max, default), scale_param: (min, max, default)}
+    linear_layer: str        # Part 1 numeric lock: the named Linear layer
+    conv_layer: str          # Part 1 comparison layer (a conv; attention for Cloud)
+    probe_layer: str         # Part 2 layer for the 5-move rule
+    rate_hz: float           # required rate (tokens/s per stream, frames/s, inferences/s)
+    deadline_s: float        # the work of one step must finish within this
+    power_budget_w: float    # average power allowed at rate_hz
+    intensity_floor: float = 20.0
+    # --- extensions (added after the first contract; see docs/lab-design.md) ---
+    probe_param: str = ""    # parameter the 5-move rule scales ("" = scale_param)
+    scaling_layer: str = ""  # layer the Part 2 lock asks about ("" = probe_layer)
+    trajectory_layers: tuple = ()   # layers drawn on the Part 2 trajectory plot
+    challenge_workload: dict = field(default_factory=dict)  # Part 3 start (overrides workload)
+    rate_unit: str = "Hz"
+    sources: dict = field(default_factory=dict)  # requirement -> why / DATA.md source ids
+
+    @property
+    def scale_label(self) -> str:
+        return SCALE_LABELS[self.scale_param]
+
+    @property
+    def probe_parameter(self) -> str:
+        return self.probe_param or self.scale_param
+
+    @property
+    def scaling_layer_name(self) -> str:
+        return self.scaling_layer or self.probe_layer
+
+    @property
+    def work_unit(self) -> str:
+        """'FLOP' or 'op' (integer formats count ops), for labels."""
+        return get_dtype(self.dtype).work_unit
+
+
+CLOUD = Track(
+    key="cloud", title="Cloud Titan",
+    persona="LLM architect at a model-serving company",
+    mission="Maximize Llama-3-70B decode serving on one H100 SXM: every stream gets 20 tokens/s.",
+    crisis_text=("The attention sink: in decode every new token re-reads the whole KV cache, so "
+                 "attention's intensity is stuck near 2(H/H_kv)/bytes whatever the batch, while "
+                 "the FFN's grows with batch. BF16 weights (141 GB) do not even fit one 80 GB H100; "
+                 "FP8 fits, with room for only a few 8k-token KV caches."),
+    model="llama-3-70b", hardware="h100-sxm", dtype="fp8",
+    workload={"phase": "decode", "batch": 4, "seq_len": 8192},
+    scale_param="seq-len",
+    sliders={"batch": (1, 1024, 4), "seq-len": (128, 131_072, 8192)},
+    linear_layer="gate_proj", conv_layer="attention", probe_layer="gate_proj",
+    probe_param="batch", scaling_layer="attention",
+    trajectory_layers=("attention", "gate_proj", "q_proj", "k_proj"),
+    rate_hz=20.0, deadline_s=0.05, power_budget_w=700.0,
+    challenge_workload={"batch": 256, "seq_len": 512},
+    rate_unit="tokens/s per stream",
+    sources={
+        "power_budget_w": "H100 SXM TDP up to 700 W (S1; Meta's Llama 3 card uses the same, S6)",
+        "rate_hz": ("20 tokens/s per stream = a 50 ms per-token deadline: assumption (U1), between "
+                    "DATA.md C.2's FP8 batch-1 floor (21 ms, 47 tok/s) and BF16's (42 ms, 24 tok/s)"),
+        "dtype": "FP8: BF16 weights are 141.1 GB > 80 GB HBM (DATA.md C.1, S1)",
+        "challenge_workload": ("a large-batch, short-context serving step whose aggregate "
+                               "intensity sits near the BF16 ridge (295 FLOP/B, DATA.md A.4)"),
+    })
+
+EDGE = Track(
+    key="edge", title="Edge Guardian",
+    persona="AV systems lead",
+    mission="Run 4K perception on a Jetson AGX Orin inside a deterministic 10 ms loop.",
+    crisis_text=("The high-res tax: at 3840x2160 the early convolutions are tens of GFLOPs per "
+                 "frame each; the backbone needs more than a TFLOP per frame and the 10 ms "
+                 "deadline breaks, while the classifier's Linear layer sits on the memory wall."),
+    model="resnet50", hardware="jetson-agx-orin", dtype="int8",
+    workload={"batch": 1, "resolution": (3840, 2160)},
+    scale_param="resolution",
+    sliders={"batch": (1, 16, 1), "resolution": (224, 7680, 3840)},
+    linear_layer="fc", conv_layer="conv1", probe_layer="conv1",
+    trajectory_layers=("conv1", "fc"),
+    rate_hz=100.0, deadline_s=0.010, power_budget_w=30.0,
+    challenge_workload={},
+    rate_unit="frames/s",
+    sources={
+        "deadline_s": "deterministic 10 ms perception loop (PRODUCT.md mission; seed plan)",
+        "rate_hz": "one frame per 10 ms loop = 100 frames/s",
+        "power_budget_w": "Jetson AGX Orin default 30 W power mode (modes 15/30/50/60 W, S11)",
+    })
+
+MOBILE = Track(
+    key="mobile", title="Mobile Nomad",
+    persona="AR-glasses developer",
+    mission="60 FPS AR translation on a glasses-class NPU drawing under 1 W.",
+    crisis_text=("The depthwise compromise: depthwise-separable blocks cut FLOPs ~8x, but a "
+                 "depthwise conv's intensity collapses to ~9 op/B in INT8, far below the NPU's "
+                 "ridge (~590 op/B): the saved arithmetic turns into waiting on memory."),
+    model="mobilenet-v2", hardware="phone-npu", dtype="int8",
+    workload={"batch": 1, "resolution": (224, 224)},
+    scale_param="resolution",
+    sliders={"batch": (1, 16, 1), "resolution": (96, 1920, 224)},
+    linear_layer="classifier", conv_layer="features.0", probe_layer="features.0",
+    trajectory_layers=("features.0", "classifier"),
+    rate_hz=60.0, deadline_s=1 / 60, power_budget_w=1.0,
+    challenge_workload={},
+    rate_unit="frames/s",
+    sources={
+        "rate_hz": "60 FPS AR translation (PRODUCT.md mission; seed plan)",
+        "deadline_s": "one frame per 1/60 s = 16.7 ms",
+        "power_budget_w": "AR glasses designed to draw < 1 W (Snapdragon AR2 Gen 1, S16)",
+    })
+
+TINY = Track(
+    key="tiny", title="Tiny Pioneer",
+    persona="hearable lead",
+    mission="Neural speech isolation on an Ethos-U55 microNPU in under 10 ms per hop, under 50 mW.",
+    crisis_text=("The matrix limit: the weights do not fit the SRAM, so they stream from flash "
+                 "at 0.5 GB/s; against flash the ridge is 512 op/B, far above a streaming layer's "
+                 "intensity. Batching frames regains weight reuse but breaks the 10 ms budget."),
+    model="conv-tasnet", hardware="ethos-u55", dtype="int8",
+    workload={"batch": 1, "frames": 1},
+    scale_param="frames",
+    sliders={"batch": (1, 1, 1), "frames": (1, 256, 1)},
+    linear_layer="bottleneck", conv_layer="encoder", probe_layer="bottleneck",
+    trajectory_layers=("bottleneck", "encoder"),
+    rate_hz=100.0, deadline_s=0.010, power_budget_w=0.05,
+    challenge_workload={},
+    rate_unit="inferences/s",
+    sources={
+        "deadline_s": "neural isolation in < 10 ms (PRODUCT.md mission; seed plan)",
+        "rate_hz": "one inference per 10 ms hop = 100 inferences/s",
+        "power_budget_w": "MLPerf-Tiny-class MCUs infer under 50 mW (S33)",
+    })
+
+TRACKS: dict[str, Track] = {t.key: t for t in (CLOUD, EDGE, MOBILE, TINY)}
+
+
+def get_track(key: str | Track) -> Track:
+    """Look a track up by key ('cloud') or title ('Cloud Titan'); RidgelineError if unknown."""
+    if isinstance(key, Track):
+        return key
+    k = str(key).strip().lower()
+    for t in TRACKS.values():
+        if k in (t.key, t.title.lower()):
+            return t
+    raise unknown("track", str(key), TRACKS)
+
+
+# --- workloads and cached profiles --------------------------------------------------------
+
+def workload_kwargs(track: Track, batch=None, scale=None, part: int = 1, **extra) -> dict:
+    """Workload fields for ``profile`` at a slider position.
+
+    ``part=3`` starts from the challenge workload. The scaled parameter sets seq_len, frames or
+    the image width (height keeps the aspect ratio, as ``Workload.with_param`` does).
+    """
+    track = get_track(track)
+    recipe = get_model(track.model)
+    base = dict(track.workload, **(track.challenge_workload if part == 3 else {}))
+    w = recipe.workload(**base)
+    if batch is not None:
+        w = w.with_param("batch", int(batch))
+    if scale is not None:
+        w = w.with_param(track.scale_param, int(scale))
+    out = asdict(w)
+    out["resolution"] = tuple(int(x) for x in out["resolution"])
+    out.update(extra)
+    return out
+
+
+@lru_cache(maxsize=512)
+def _cached_profile(model, hardware, dtype, memory_model, items) -> Profile:
+    return profile(model, hardware, dtype, memory_model, **dict(items))
+
+
+def track_profile(track, batch=None, scale=None, *, dtype=None, memory_model="compulsory",
+                  part: int = 1, **extra) -> Profile:
+    """The track's model profiled on its device at a slider position (cached).
+
+    ``extra`` overrides workload fields (e.g. ``flash=True``, ``phase='prefill'``).
+    """
+    track = get_track(track)
+    kw = workload_kwargs(track, batch, scale, part, **extra)
+    return _cached_profile(track.model, track.hardware, dtype or track.dtype, memory_model,
+                           tuple(sorted(kw.items())))
+
+
+def layer_names(track) -> list[str]:
+    """Names of the track's layers in model order (for the Layer picker)."""
+    return [e.name for e in track_profile(track).layers]
+
+
+def default(track, name: str):
+    """A slider's default: ``default(track, 'batch')`` or ``default(track, track.scale_param)``."""
+    track = get_track(track)
+    if name not in track.sliders:
+        raise RidgelineError(f"track {track.key} has no slider {name!r}")
+    return track.sliders[name][2]
+
+
+# --- the crisis in numbers ------------------------------------------------------------------
+
+def crisis(track) -> dict:
+    """Label (with unit) -> number: the track's intensity crisis, computed by the engine."""
+    track = get_track(track)
+    return _CRISES[track.key](track)
+
+
+def _i(est) -> float:
+    return float(est.intensity)
+
+
+def _cloud_crisis(t: Track) -> dict:
+    lo, hi = t.sliders["batch"][0], 256
+    p_lo, p_hi = track_profile(t, batch=lo), track_profile(t, batch=hi)
+    hw, cfg = get_hardware(t.hardware), get_model(t.model).config
+    s = get_dtype(t.dtype).bytes
+    bf16 = track_profile(t, batch=lo, dtype="bf16")
+    flash = track_profile(t, batch=lo, flash=True)
+    kv_per_seq = track_profile(t, batch=1).capacity.kv_cache_bytes
+    free = hw.memory.capacity.value - p_lo.capacity.weights_bytes
+    return {
+        f"decode attention intensity, batch {lo} (FLOP/B)": _i(p_lo.layer("attention")),
+        f"decode attention intensity, batch {hi} (FLOP/B)": _i(p_hi.layer("attention")),
+        "decode FlashAttention intensity (FLOP/B)": _i(flash.layer("attention")),
+        "closed form 2(H/H_kv)/bytes (FLOP/B)": 2 * (cfg.n_heads / cfg.n_kv_heads) / s,
+        f"gate_proj (FFN) intensity, batch {lo} (FLOP/B)": _i(p_lo.layer("gate_proj")),
+        f"gate_proj (FFN) intensity, batch {hi} (FLOP/B)": _i(p_hi.layer("gate_proj")),
+        f"ridge, {t.dtype} (FLOP/B)": float(p_lo.totals.ridge),
+        "BF16 weights (GB)": bf16.capacity.weights_bytes / 1e9,
+        f"{t.dtype.upper()} weights (GB)": p_lo.capacity.weights_bytes / 1e9,
+        "device memory (GB)": hw.memory.capacity.value / 1e9,
+        f"KV cache per {t.workload['seq_len']}-token stream (GB)": kv_per_seq / 1e9,
+        "streams that fit beside the weights": float(np.floor(max(free, 0) / kv_per_seq)),
+    }
+
+
+def _vision_crisis(t: Track) -> dict:
+    p = track_profile(t)
+    conv, lin = p.layer(t.conv_layer), p.layer(t.linear_layer)
+    u = t.work_unit
+    return {
+        f"{t.conv_layer} work per frame (G{u})": float(conv.flops) / 1e9,
+        f"{t.conv_layer} intensity ({u}/B)": _i(conv),
+        f"{t.linear_layer} intensity ({u}/B)": _i(lin),
+        f"ridge, {t.dtype} ({u}/B)": float(p.totals.ridge),
+        f"whole model per frame (G{u})": float(p.totals.flops) / 1e9,
+        "aggregate intensity (" + u + "/B)": _i(p.totals),
+        "time per frame (ms)": float(p.totals.time_s) * 1e3,
+        "deadline (ms)": t.deadline_s * 1e3,
+        "power at the required rate (W)": float(p.totals.power_w(t.rate_hz)),
+        "power budget (W)": t.power_budget_w,
+    }
+
+
+def _tiny_crisis(t: Track) -> dict:
+    hw = get_hardware(t.hardware)
+    p1 = track_profile(t)
+    f_hi = t.sliders["frames"][1]
+    p_hi = track_profile(t, scale=f_hi)
+    lin1, lin_hi = p1.layer(t.linear_layer), p_hi.layer(t.linear_layer)
+    peak = hw.peak(t.dtype)
+    return {
+        "weights (KB)": p1.capacity.weights_bytes / 1024,
+        "SRAM (KB)": hw.memory.capacity.value / 1024,
+        "weights stream from flash (1 = yes)": 1.0 if p1.capacity.weights_in == "weight_store" else 0.0,
+        "ridge vs SRAM (op/B)": peak / hw.memory.bandwidth.value,
+        "ridge vs flash (op/B)": peak / hw.weight_store.bandwidth.value,
+        f"{t.linear_layer} intensity, 1 frame (op/B)": _i(lin1),
+        f"{t.linear_layer} intensity, {f_hi} frames (op/B)": _i(lin_hi),
+        "time per inference, 1 frame (ms)": float(p1.totals.time_s) * 1e3,
+        f"time per inference, {f_hi} frames (ms)": float(p_hi.totals.time_s) * 1e3,
+        "deadline (ms)": t.deadline_s * 1e3,
+    }
+
+
+_CRISES = {"cloud": _cloud_crisis, "edge": _vision_crisis, "mobile": _vision_crisis,
+           "tiny": _tiny_crisis}
