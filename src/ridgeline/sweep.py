@@ -147,7 +147,8 @@ def crossover(model, layer, param, hardware=None, dtype=None, memory_model="comp
 
 def _gap(model, param, values, kw):
     e = evaluate(model, param, values, **kw).estimate
-    return np.log(e.intensity) - np.log(e.ridge)
+    # a layer that does not depend on the parameter (e.g. fc vs resolution) gives scalars
+    return np.broadcast_to(np.log(e.intensity) - np.log(e.ridge), np.shape(values))
 
 
 def _bisect(model, param, lo, hi, kw) -> dict:
