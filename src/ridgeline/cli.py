@@ -278,24 +278,40 @@ def cmd_op(args) -> int:
 
 def estimate_card(est) -> list[tuple[str, str]]:
     """The Layer Profiler card as 'key  value' lines."""
-    u, b = _unit(est.dtype), est.bytes
-    parts = [("weights", b.weights), ("inputs", b.inputs), ("outputs", b.outputs),
-             ("KV cache", b.kv_cache)] + ([("scratch", b.scratch)] if b.scratch else [])
-    moved = ", ".join(f"{k} {fmt.format_si(v, 'B')}" for k, v in parts)
-    s = fmt.format_si
+    u, b, s = _unit(est.dtype), est.bytes, fmt.format_si
+    moved = [("weights", b.weights), ("inputs", b.inputs), ("outputs", b.outputs),
+             ("KV cache", b.kv_cache), ("scratch", b.scratch)]
+    intensity = fmt.format_ratio(est.intensity, u + "/B")
     return [
         ("work", f"{s(est.macs, 'MAC')} = {s(est.flops, u)}"),
-        ("bytes", f"{s(b.total, 'B')} ({moved})"),
-        ("intensity", f"{fmt.format_ratio(est.intensity, u + '/B')} = {s(est.flops, u)} / "
-                      f"{s(b.total, 'B')}"),
+        ("bytes", _split(b.total, moved[:4] + [p for p in moved[4:] if p[1]], "B")),
+        ("intensity", f"{intensity} = {s(est.flops, u)} / {s(b.total, 'B')}"),
         ("ridge", fmt.format_ratio(est.ridge, u + "/B")),
         ("bound", f"{est.bound}-bound"),
-        ("time", f"{s(est.time_s, 's')} (compute {s(est.time_compute_s, 's')}, "
-                 f"memory {s(est.time_memory_s, 's')})"),
-        ("energy", f"{s(est.energy_j, 'J')} (compute {s(est.energy_compute_j, 'J')}, "
-                   f"memory {s(est.energy_memory_j, 'J')}"
-                   + (f", static {s(est.energy_static_j, 'J')})" if est.energy_static_j else ")")),
+        *_placement(est),
+        ("time", _split(est.time_s, [("compute", est.time_compute_s),
+                                     ("memory", est.time_memory_s)], "s")),
+        ("energy", _split(est.energy_j, [("compute", est.energy_compute_j),
+                                         ("memory", est.energy_memory_j),
+                                         ("static", est.energy_static_j)], "J")),
     ]
+
+
+def _placement(est) -> list[tuple[str, str]]:
+    """Say so when the weights stream from the slow weight store (flash), not working memory."""
+    if est.weights_in != "weight_store":
+        return []
+    from .hardware import get_hardware
+    store = get_hardware(est.hardware).weight_store
+    return [("weights in", f"{store.name}: they exceed working memory, so they stream from "
+                           f"{store.name} at {fmt.format_si(store.bandwidth.value, 'B/s')}")]
+
+
+def _split(whole_value, parts, unit) -> str:
+    """'101 MB (weights 33.6 MB, inputs 33.6 MB, ...)'; zero-valued 'static' parts dropped."""
+    shown = [(k, v) for k, v in parts if v or k != "static"]
+    inner = ", ".join(f"{k} {fmt.format_si(v, unit)}" for k, v in shown)
+    return f"{fmt.format_si(whole_value, unit)} ({inner})"
 
 
 # ---------------------------------------------------------------- profile
@@ -574,8 +590,8 @@ def hardware_detail(hw) -> str:
         "",
         fmt.render_table(["figure", "value", "source", "note"], rows, align="lrll"),
         "",
-        f"ridge point per precision = dense peak / {hw.memory.name} bandwidth "
-        f"{fmt.format_si(hw.bandwidth, 'B/s')}:",
+        (f"ridge point per precision = dense peak / {hw.memory.name} bandwidth "
+        f"{fmt.format_si(hw.bandwidth, 'B/s')}:"),
         fmt.render_table(["dtype", "peak", "ridge", "source"], ridge_rows, align="lrrl"),
         "",
         "sources:",
