@@ -163,7 +163,9 @@ def _bisect(model, param, lo, hi, kw) -> dict:
                     reason=f"never crosses: {side}-bound for every {param} in [{lo:,}, {hi:,}] "
                            f"(intensity {i0:.3g} -> {i1:.3g} FLOP/B vs ridge "
                            f"{float(np.max(e.ridge)):.3g})")
-    i = flips[0]
+    # the last flip: beyond it the bound holds to the end of the range (a non-monotonic
+    # intensity may flip more than once; the reason says so)
+    i = flips[-1]
     a, b = float(grid[i]), float(grid[i + 1])
     ga = gap[i]
     for _ in range(60):
@@ -177,9 +179,11 @@ def _bisect(model, param, lo, hi, kw) -> dict:
             break
     up = gap[i] < 0
     first = int(np.ceil(b)) if up else None
-    return dict(crossover=b, first_compute_bound=first, method="bisection",
-                direction="memory->compute" if up else "compute->memory",
-                reason=f"flips {'memory->compute' if up else 'compute->memory'} at {param} ~ {b:,.4g}")
+    way = "memory->compute" if up else "compute->memory"
+    more = (f" (the bound changes {len(flips)} times in range; this is the last)"
+            if len(flips) > 1 else "")
+    return dict(crossover=b, first_compute_bound=first, method="bisection", direction=way,
+                reason=f"flips {way} at {param} ~ {b:,.4g}{more}")
 
 
 def _closed_form(recipe, layer, param, memory_model, probe, kw) -> dict | None:

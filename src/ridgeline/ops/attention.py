@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .base import OnChip, Traffic, check_memory_model
 from ..errors import RidgelineError, check_dim
 
@@ -30,9 +32,9 @@ class Attention:
     2.(H/H_kv)/bytes whatever B and T (Shazeer 2019 S37; Ainslie et al. 2023 S38).
 
     FlashAttention (``flash=True``, Dao et al. 2022, S36, Alg. 1 / Thm 2): no scratch; with
-    on-chip SRAM of M elements, column blocks B_c = ceil(M / 4d), T_c = ceil(T / B_c) outer
-    passes; K, V move once, Q is read T_c times and O read+written ~2.T_c times per head:
-    Theta(T^2 d^2 / M) accesses. Causal prefill skips blocks above the diagonal
+    on-chip SRAM of M elements, column blocks B_c = ceil(M / 4d), T_c = T / B_c outer
+    passes (at least 1); K, V move once, Q is read T_c times and O read+written ~2.T_c times
+    per head: Theta(T^2 d^2 / M) accesses. Causal prefill skips blocks above the diagonal
     (T_c -> (T_c + 1)/2). Decode (one query row) reads K, V once, as standard does.
     """
 
@@ -92,9 +94,14 @@ class Attention:
         return Traffic(inputs=q * passes + kv, outputs=o * (2 * passes - 1))
 
     def outer_passes(self, onchip: OnChip | None):
-        """FlashAttention's effective T_c (1 when all of K, V fit on chip)."""
+        """FlashAttention's effective T_c: max(1, T / B_c), 1 when K and V fit in one block.
+
+        NB: T_c is kept continuous (not ceil(T / B_c)): a whole-block count makes traffic jump
+        by half a pass at every block boundary, so intensity would saw-tooth across the ridge
+        and a sweep would see spurious crossovers. Same order, Theta(T^2 d^2 / M).
+        """
         if onchip is None:
             return 1
         block = max(1, -(-onchip.tile // (4 * self.head_dim)))  # B_c = ceil(M / 4d)
-        t_c = -(-self.seq_len // block)
+        t_c = np.maximum(1.0, self.seq_len / block)
         return (t_c + 1) / 2 if self.causal else t_c
