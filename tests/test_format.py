@@ -7,8 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ridgeline.format import (PREFIXES, format_count, format_ratio, format_si, render_pairs,
-                              render_table, significant)
+from ridgeline.format import (
+    PREFIXES,
+    format_count,
+    format_ratio,
+    format_si,
+    render_pairs,
+    render_table,
+    significant,
+)
 
 SI = {p: 10.0**e for e, p in PREFIXES.items()}
 

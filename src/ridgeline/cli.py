@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import ipaddress
 import json
 import math
 import os
@@ -303,8 +302,8 @@ def _placement(est) -> list[tuple[str, str]]:
         return []
     from .hardware import get_hardware
     store = get_hardware(est.hardware).weight_store
-    return [("weights in", f"{store.name}: they exceed working memory, so they stream from "
-                           f"{store.name} at {fmt.format_si(store.bandwidth.value, 'B/s')}")]
+    rate = fmt.format_si(store.bandwidth.value, "B/s")
+    return [("weights in", f"{store.name}: too big for working memory, streamed at {rate}")]
 
 
 def _split(whole_value, parts, unit) -> str:
@@ -325,6 +324,8 @@ def _workload(args, recipe) -> dict:
         if getattr(args, attr) is not None and param not in recipe.params and param != swept:
             raise UsageError(f"{recipe.key} does not use --{param}; it scales with: "
                              f"{', '.join(recipe.params)}")
+    if args.phase is not None and "seq-len" not in recipe.params:
+        raise UsageError(f"{recipe.key} has no prefill/decode phase (--phase is for transformers)")
     return {"batch": args.batch, "seq_len": args.seq_len, "phase": args.phase,
             "resolution": args.resolution, "frames": args.frames, "flash": args.flash}
 
@@ -609,20 +610,9 @@ def _peak_unit(key: str) -> str:
 # ---------------------------------------------------------------- lab
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def cmd_lab(args) -> int:
-    """Serve the lab; the default host is loopback, anything else only because --host said so."""
-    if not _loopback(args.host):
-        print(f"{PROG}: warning: serving on {args.host}: anyone who can reach this address "
-              "can open the lab", file=sys.stderr)
+    """Serve the lab. The default host is loopback; another address is used only because the
+    user typed it with --host (the server itself warns that the lab is then exposed)."""
     try:
         from .lab.server import serve
     except ImportError as exc:
@@ -630,10 +620,9 @@ def cmd_lab(args) -> int:
             raise UsageError("the lab is not available in this installation "
                              "(ridgeline.lab.server is missing)") from None
         raise UsageError(f"the lab cannot start: {exc}") from None
-    if args.json:
-        emit_json({"host": args.host, "port": args.port,
-                   "url": f"http://{args.host}:{args.port}/"})
-        sys.stdout.flush()
+    if args.json:  # one line, before the server's own output
+        print(json.dumps({"host": args.host, "port": args.port,
+                          "url": f"http://{args.host}:{args.port}/"}), flush=True)
     result = serve(args.host, args.port)
     return result if isinstance(result, int) else 0
 
