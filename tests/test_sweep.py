@@ -110,6 +110,15 @@ def test_gemm_crossover_m_solves_intensity_equals_ridge():
     assert gemm_crossover_m(n_star, n_star, r, 2) == pytest.approx(n_star)
 
 
+def test_gemm_crossover_m_with_bias():
+    # a bias adds N weight elements: M* = R.s.(KN + N) / (2NK - R.s.(K + N))
+    r = get_hardware("h100-sxm").ridge("bf16")
+    m = gemm_crossover_m(1000, 2048, r, 2, bias=True)
+    g = Gemm(np.array([m]), 1000, 2048, bias=True)
+    assert float(estimate(g, "h100-sxm", "bf16").intensity[0]) == pytest.approx(r)
+    assert m > gemm_crossover_m(1000, 2048, r, 2)
+
+
 def test_gemm_crossover_m_none_when_out_of_reach():
     # limit 2NK/(s(N+K)) = 2.64.64/(2.128) = 32 < 295: no M reaches the ridge
     assert gemm_crossover_m(64, 64, get_hardware("h100-sxm").ridge("bf16"), 2) is None
@@ -186,5 +195,7 @@ def test_crossover_bad_input():
         ridgeline.crossover(LLAMA, "nope", "batch")
     with pytest.raises(RidgelineError, match="unknown model"):
         ridgeline.crossover("gpt-5", "q_proj", "batch")
+    with pytest.raises(RidgelineError, match="search range is empty"):
+        ridgeline.crossover(LLAMA, "q_proj", "batch", lo=64, hi=8)
     with pytest.raises(RidgelineError, match="no fp8 peak"):
         ridgeline.crossover(LLAMA, "q_proj", "batch", hardware="a100-80gb", dtype="fp8")

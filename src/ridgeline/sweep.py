@@ -109,15 +109,17 @@ class Crossover:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def gemm_crossover_m(n, k, ridge, bytes_per_element):
+def gemm_crossover_m(n, k, ridge, bytes_per_element, bias=False):
     """Closed form: M* solving 2MNK / (s(MK + KN + MN)) = R  ->  M* = R.s.K.N / (2NK - R.s.(K + N)).
 
     None when 2NK <= R.s.(K + N): the intensity's limit as M -> inf, 2NK/(s(K + N)), never
-    reaches the ridge. Square case (M = N = K): N* = 3.R.s/2.
+    reaches the ridge. Square case (M = N = K): N* = 3.R.s/2. A bias adds N weight elements
+    to the bytes: M* = R.s.(K.N + N) / (2NK - R.s.(K + N)).
     """
     r_s = ridge * bytes_per_element
     denom = 2 * n * k - r_s * (k + n)
-    return None if denom <= 0 else r_s * k * n / denom
+    weights = k * n + (n if bias else 0)
+    return None if denom <= 0 else r_s * weights / denom
 
 
 def square_gemm_crossover(ridge, bytes_per_element):
@@ -134,6 +136,8 @@ def crossover(model, layer, param, hardware=None, dtype=None, memory_model="comp
     _check_param(recipe, param)
     lo_d, hi_d = PARAM_RANGES[param]
     lo, hi = check_dim("lo", lo or lo_d), check_dim("hi", hi or hi_d)
+    if hi <= lo:
+        raise RidgelineError(f"search range is empty: from {lo} to {hi}")
     kw = dict(layer=layer, hardware=hardware, dtype=dtype, memory_model=memory_model, **fixed)
     probe = evaluate(model, param, [lo, hi], **kw)
     base = dict(model=recipe.key, layer=layer, param=param, ridge=float(probe.estimate.ridge[0])
@@ -198,7 +202,7 @@ def _closed_form(recipe, layer, param, memory_model, probe, kw) -> dict | None:
         return None
     ridge = float(np.max(probe.estimate.ridge))
     s = get_dtype(probe.estimate.dtype).bytes
-    m_star = gemm_crossover_m(one.n, one.k, ridge, s)
+    m_star = gemm_crossover_m(one.n, one.k, ridge, s, bias=one.bias)
     if m_star is None:
         limit = 2 * one.n * one.k / (s * (one.n + one.k))
         return dict(crossover=None, first_compute_bound=None, method="closed form", direction="none",
