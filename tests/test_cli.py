@@ -479,3 +479,13 @@ def test_end_to_end_json(tmp_path):
 def test_version(capsys):
     rc, out, _ = run(capsys, "--version")
     assert rc == 0 and ridgeline.__version__ in out
+
+
+@pytest.mark.parametrize("model", sorted(ridgeline.models()))
+def test_capacity_line_agrees_with_the_api_for_every_model(capsys, model):
+    rc, out, _ = run(capsys, "profile", model)
+    prof = ridgeline.profile(model)
+    line = next(x for x in out.splitlines() if x.startswith("capacity:"))
+    assert rc == 0
+    assert ("DOES NOT FIT" in line) == (not bool(prof.capacity.fits)), line
+    assert format_si(prof.totals.time_s, "s") in out  # the totals are printed too

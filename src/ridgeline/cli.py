@@ -406,22 +406,32 @@ def totals_line(t) -> str:
 def capacity_line(prof, recipe, hw) -> str:
     """The capacity check in words: does the model (weights + KV cache + activations) fit?"""
     c, s = prof.capacity, fmt.format_si
-    held = (f"weights {s(c.weights_bytes, 'B')} + KV cache {s(c.kv_cache_bytes, 'B')} + "
-            f"largest activations {s(c.activation_bytes, 'B')}")
     mem = f"{s(c.memory_bytes, 'B')} of {hw.memory.name}"
+    acts = f"KV cache {s(c.kv_cache_bytes, 'B')} + largest activations {s(c.activation_bytes, 'B')}"
     if c.weights_in == "weight_store":
-        store = hw.weight_store
-        held = (f"weights {s(c.weights_bytes, 'B')} in {store.name} (of "
-                f"{s(store.capacity.value, 'B')}); KV cache {s(c.kv_cache_bytes, 'B')} + "
-                f"largest activations {s(c.activation_bytes, 'B')} in memory")
+        return _capacity_with_store(c, recipe, prof.dtype, hw, acts, mem)
+    held = f"weights {s(c.weights_bytes, 'B')} + {acts} = {s(c.working_bytes, 'B')}"
     if bool(c.fits):
-        return f"capacity: fits on {hw.key}: {held} = {s(c.working_bytes, 'B')} of {mem}"
+        return f"capacity: fits on {hw.key}: {held} of {mem}"
     return (f"capacity: DOES NOT FIT: {recipe.title} in {prof.dtype} does not fit {hw.name} "
-            f"({hw.key}): {held} = {s(c.working_bytes + _stored(c), 'B')} > {mem}")
+            f"({hw.key}): {held} > {mem}")
 
 
-def _stored(c) -> float:
-    return c.weights_bytes if c.weights_in == "weight_store" else 0.0
+def _capacity_with_store(c, recipe, dtype, hw, acts, mem) -> str:
+    """Weights live in the weight store (flash); activations and KV cache in working memory."""
+    s, store = fmt.format_si, hw.weight_store
+    in_store = f"weights {s(c.weights_bytes, 'B')} in {store.name}"
+    working = f"{acts} = {s(c.working_bytes, 'B')}"
+    if bool(c.fits):
+        return (f"capacity: fits on {hw.key}: {in_store} (of {s(store.capacity.value, 'B')}); "
+                f"{working} of {mem}")
+    problems = []
+    if c.weights_bytes > store.capacity.value:
+        problems.append(f"{in_store} exceed its {s(store.capacity.value, 'B')}")
+    if c.working_bytes > c.memory_bytes:
+        problems.append(f"{working} > {mem}")
+    return (f"capacity: DOES NOT FIT: {recipe.title} in {dtype} does not fit {hw.name} "
+            f"({hw.key}): {'; '.join(problems)}")
 
 
 # ---------------------------------------------------------------- sweep
@@ -458,7 +468,8 @@ def cmd_sweep(args) -> int:
     print(sweep_table(res.param, rows, e.dtype))
     if not all(r["fits_memory"] for r in rows):
         print()
-        print("fits = no: weights + KV cache + activations exceed the device memory at that point")
+        print("fits = no: the whole model's weights + KV cache + activations exceed the device "
+              "memory at that point")
     return 0
 
 
