@@ -125,7 +125,7 @@ register(Recipe(
     citation="Luo & Mesgarani 2019, Conv-TasNet, IEEE/ACM TASLP 27(8) (arXiv:1809.07454, S32): "
              "N=512, L=16, B=128, H=512, P=3, X=8, R=3, ~5.1 M params at 8 kHz; causal "
              "reference code github.com/naplab/Conv-TasNet",
-    builder=build_conv_tasnet, config=CONV_TASNET, params=("frames",),
+    builder=build_conv_tasnet, config=CONV_TASNET, params=("frames", "batch"),
     default=Workload(batch=1, frames=1), default_dtype="int8", default_hardware="ethos-u55",
     notes="Tiny track: speech isolation in < 10 ms. Encoder window L = 16 samples = 2 ms, hop "
           "1 ms at 8 kHz; causal, so algorithmic latency = 2 ms + (F - 1) x 1 ms for F frames "
