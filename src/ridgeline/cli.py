@@ -159,9 +159,6 @@ def _model_parsers(sub):
     sw.add_argument("--points", type=whole(maximum=100_000), default=16,
                     help="grid points, log-spaced integers (default 16)")
     sw.add_argument("--linear", action="store_true", help="linear instead of log spacing")
-    rd.add_argument("--from", dest="start", type=whole(), metavar="A",
-                    help="lower end of the search range (default: per parameter)")
-    rd.add_argument("--to", dest="stop", type=whole(), metavar="B", help="upper end")
     _add_output(pr, csv_too=True)
     _add_output(sw, csv_too=True)
     _add_output(rd)
@@ -493,7 +490,7 @@ def cmd_ridge(args) -> int:
     recipe = get_model(args.model)
     fixed = _workload(args, recipe)
     x = crossover(recipe, args.layer, args.param, args.hardware, args.dtype, args.memory_model,
-                  lo=args.start, hi=args.stop, **fixed)
+                  **fixed)
     if args.json:
         emit_json(x.to_dict())
         return 0
