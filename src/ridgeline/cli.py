@@ -154,8 +154,10 @@ def _model_parsers(sub):
                        help="the parameter to scale (overrides its fixed value)")
     sw.add_argument("--layer", help="layer name (default: the whole model's totals)")
     rd.add_argument("--layer", required=True, help="layer name (see 'ridgeline profile MODEL')")
-    sw.add_argument("--from", dest="start", type=whole(), required=True, metavar="A")
-    sw.add_argument("--to", dest="stop", type=whole(), required=True, metavar="B")
+    sw.add_argument("--from", dest="start", type=whole(), required=True, metavar="A",
+                    help="first value (for resolution: the width; the aspect ratio is kept)")
+    sw.add_argument("--to", dest="stop", type=whole(), required=True, metavar="B",
+                    help="last value (>= A)")
     sw.add_argument("--points", type=whole(maximum=100_000), default=16,
                     help="grid points, log-spaced integers (default 16)")
     sw.add_argument("--linear", action="store_true", help="linear instead of log spacing")
