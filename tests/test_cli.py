@@ -489,3 +489,35 @@ def test_capacity_line_agrees_with_the_api_for_every_model(capsys, model):
     assert rc == 0
     assert ("DOES NOT FIT" in line) == (not bool(prof.capacity.fits)), line
     assert format_si(prof.totals.time_s, "s") in out  # the totals are printed too
+
+
+def _main_quietly(argv):
+    out, err = io.StringIO(), io.StringIO()
+    old = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    try:
+        rc = cli.main([str(a) for a in argv])
+    finally:
+        sys.stdout, sys.stderr = old
+    return rc, out.getvalue(), err.getvalue()
+
+
+@settings(max_examples=60, deadline=None)
+@given(b=st.integers(1, 4), cin=st.integers(1, 64), cout=st.integers(1, 64),
+       h=st.integers(1, 64), w=st.integers(1, 64), k=st.integers(1, 9), stride=st.integers(1, 4),
+       pad=st.integers(0, 4), groups=st.integers(1, 8))
+def test_conv2d_any_shape_is_an_estimate_or_one_error_line(b, cin, cout, h, w, k, stride, pad,
+                                                            groups):
+    rc, out, err = _main_quietly(["op", "conv2d", "--batch", b, "--in-channels", cin,
+                                  "--out-channels", cout, "--height", h, "--width", w,
+                                  "--kernel", k, "--stride", stride, "--padding", pad,
+                                  "--groups", groups, "--json"])
+    fits = h + 2 * pad >= k and w + 2 * pad >= k  # the kernel fits the padded input
+    divides = cin % groups == 0 and cout % groups == 0
+    if fits and divides:
+        d = json.loads(out)
+        assert rc == 0 and d["flops"] == 2 * d["macs"]
+        h_out, w_out = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
+        assert d["macs"] == b * h_out * w_out * cout * (cin // groups) * k * k
+    else:
+        assert rc == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
