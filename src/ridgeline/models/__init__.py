@@ -14,14 +14,15 @@ def register(recipe: Recipe) -> Recipe:
 
 
 def _load_all():
-    if not _RECIPES:
-        from . import transformer  # noqa: F401  (each module registers its recipes)
-        for mod in ("cnn", "mobilenet", "tiny"):
-            try:
-                __import__(f"{__name__}.{mod}")
-            except ModuleNotFoundError as exc:  # a recipe module not written yet
-                if exc.name != f"{__name__}.{mod}":
-                    raise
+    # NB: not `if not _RECIPES` - importing one recipe module first (e.g. models.transformer)
+    # fills the registry and would hide every other module's recipes.
+    from . import transformer  # noqa: F401  (each module registers its recipes)
+    for mod in ("cnn", "mobilenet", "tiny"):
+        try:
+            __import__(f"{__name__}.{mod}")
+        except ModuleNotFoundError as exc:  # a recipe module not written yet
+            if exc.name != f"{__name__}.{mod}":
+                raise
 
 
 def models() -> dict[str, Recipe]:
