@@ -197,3 +197,16 @@ def test_decode_attention_gets_the_kv_cache_bytes():
     e = estimate(Attention(8, 64, 8, 128, 4096, "decode"), "h100-sxm", "bf16")
     assert e.bytes.kv_cache == 2 * 8 * 8 * 4096 * 128 * 2     # 2.B.H_kv.T.d.s
     assert e.bound == "memory"
+
+
+def test_formulas_doc_examples_are_what_the_code_computes():
+    # docs/formulas.md pastes ridgeline's output after each equation; run it as a doctest so
+    # the worked numbers cannot drift from the code
+    import doctest
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "formulas.md"
+    result = doctest.testfile(str(doc), module_relative=False,
+                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 40
+    assert result.failed == 0

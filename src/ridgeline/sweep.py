@@ -186,7 +186,7 @@ def _bisect(model, param, lo, hi, kw) -> dict:
     way = "memory->compute" if up else "compute->memory"
     more = (f" (the bound changes {len(flips)} times in range; this is the last)"
             if len(flips) > 1 else "")
-    return dict(crossover=b, first_compute_bound=first, method="bisection", direction=way,
+    return dict(crossover=float(b), first_compute_bound=first, method="bisection", direction=way,
                 reason=f"flips {way} at {param} ~ {b:,.4g}{more}")
 
 
