@@ -362,7 +362,7 @@ def main(argv=None) -> int:
         return 0
     print(f"mlsysim {ms.__version__}: first `import mlsysim` took {info:.2f} s in this process; "
           f"`import ridgeline` in a fresh process: {ridgeline_import_s():.2f} s")
-    reps = 5 if args.quick else 50
+    reps = 3 if args.quick else 50
     compare_hardware(ms, reps)
     compare_gemm(ms, reps)
     compare_llama(ms, "llama-3-70b", "Llama3_70B", reps)
