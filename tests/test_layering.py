@@ -24,7 +24,8 @@ NOT_CORE = ("lab", "importers", "cli.py", "__main__.py")
 def _loaded_after(code: str) -> list[str]:
     """Run ``code`` in a fresh interpreter; return the top-level modules it loaded."""
     probe = code + "\nimport sys, json\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=300, check=False)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 

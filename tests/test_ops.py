@@ -14,8 +14,19 @@ import pytest
 import ridgeline
 from ridgeline.errors import RidgelineError
 from ridgeline.models import get_model
-from ridgeline.ops import (Attention, Conv2d, Elementwise, Embedding, Gemm, OnChip, Pool2d,
-                           conv2d, depthwise_separable, linear, norm)
+from ridgeline.ops import (
+    Attention,
+    Conv2d,
+    Elementwise,
+    Embedding,
+    Gemm,
+    OnChip,
+    Pool2d,
+    conv2d,
+    depthwise_separable,
+    linear,
+    norm,
+)
 from ridgeline.roofline import estimate
 
 BF16, INT8 = 2.0, 1.0  # bytes per element

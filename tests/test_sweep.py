@@ -6,6 +6,8 @@ M = batch (decode) or batch.seq (prefill) crosses at M* = R.s.K.N / (2NK - R.s.(
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -25,7 +27,7 @@ LLAMA = "llama-3-70b"
 def test_vectorized_sweep_equals_point_by_point(layer):
     res = sweep(LLAMA, "batch", 1, 2048, points=12, layer=layer, phase="decode", seq_len=4096)
     e = res.estimate
-    at = lambda x, i: np.broadcast_to(x, res.values.shape)[i]  # noqa: E731  (a constant field)
+    at = lambda x, i: np.broadcast_to(x, res.values.shape)[i]
     for i, b in enumerate(res.values):
         p = ridgeline.profile(LLAMA, batch=int(b), phase="decode", seq_len=4096)
         one = p.totals if layer is None else p.layer(layer)
@@ -53,7 +55,7 @@ def test_sweep_grid_and_rows():
     assert len(rows) == len(res.values)
     assert {"value", "flops", "bytes", "intensity", "ridge", "bound", "time_s"} <= set(rows[0])
     # GEMM intensity grows with batch (weights are reused across the batch)
-    assert all(a["intensity"] < b["intensity"] for a, b in zip(rows, rows[1:]))
+    assert all(a["intensity"] < b["intensity"] for a, b in itertools.pairwise(rows))
 
 
 def test_sweep_bad_input():
@@ -139,8 +141,8 @@ def test_llama70b_gate_proj_decode_crosses_near_batch_310():
 
 
 def test_bisection_agrees_with_closed_form():
-    kw = dict(layer="gate_proj", hardware="h100-sxm", dtype="bf16", memory_model="compulsory",
-              phase="decode")
+    kw = {"layer": "gate_proj", "hardware": "h100-sxm", "dtype": "bf16",
+          "memory_model": "compulsory", "phase": "decode"}
     closed = ridgeline.crossover(LLAMA, "gate_proj", "batch", hardware="h100-sxm", dtype="bf16",
                                  phase="decode")
     bis = _bisect(LLAMA, "batch", 1, 65_536, kw)
@@ -179,7 +181,7 @@ def test_prefill_linear_layers_cross_in_seq_len(layer):
 def test_flash_prefill_crosses_where_standard_does_not(hardware, dtype):
     # standard attention's intensity tends to d/(2s) (= 16 in FP32, 32 in FP16 for d = 128),
     # under these ridges (20, 25.9, 50); FlashAttention's tends to ~M/(3.s.d), above them
-    kw = dict(hardware=hardware, dtype=dtype, phase="prefill", batch=1)
+    kw = {"hardware": hardware, "dtype": dtype, "phase": "prefill", "batch": 1}
     std = ridgeline.crossover(LLAMA, "attention", "seq-len", flash=False, **kw)
     flash = ridgeline.crossover(LLAMA, "attention", "seq-len", flash=True, **kw)
     assert std.crossover is None and "never crosses" in std.reason
