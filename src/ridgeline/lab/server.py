@@ -10,9 +10,11 @@ child gets the ledger path through ``$RIDGELINE_LEDGER`` without touching this p
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -84,6 +86,15 @@ def wait_ready(address: str, timeout_s: float = 30.0, proc: subprocess.Popen | N
     return False
 
 
+def _stop_on_sigterm() -> None:
+    """Treat SIGTERM like Ctrl-C so a terminated ``ridgeline lab`` never orphans its server."""
+    def _raise(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise)
+
+
 def serve(host: str = "127.0.0.1", port: int = 2718, ledger_path=None) -> int:
     """Serve the lab until interrupted; print its URL. Returns the server's exit status."""
     proc = start(host, port, ledger_path)
@@ -92,6 +103,7 @@ def serve(host: str = "127.0.0.1", port: int = 2718, ledger_path=None) -> int:
         print(f"warning: serving on {host}: anyone who can reach this machine can open the lab",
               file=sys.stderr)
     print(f"ridgeline lab: {address}  (ledger: {environment(ledger_path)[ENV_VAR]})", flush=True)
+    _stop_on_sigterm()
     try:
         return proc.wait()
     except KeyboardInterrupt:

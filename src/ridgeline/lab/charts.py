@@ -1,0 +1,228 @@
+"""The lab's charts as Vega-Lite specs, from the plain data of workbench.py and challenge.py.
+
+Vega-Lite is the grammar altair writes; we write the spec dicts directly because building and
+serializing altair objects costs ~100 ms per chart on the lab's 2-core machine, which alone
+would break the 250 ms slider budget, while a dict costs microseconds. Each builder returns a
+:class:`VegaLite` that marimo displays natively (``_mime_``) and that converts to an altair
+chart on demand (:meth:`VegaLite.to_altair`, for ``mo.ui.altair_chart`` or further editing).
+
+No numbers are computed here: every x and y comes from the logic modules. Data is inlined and
+small (tens to a few hundred marks). Axes whose data span decades are logarithmic.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+MIME = "application/vnd.vegalite.v6+json"
+MEMORY, COMPUTE = "memory", "compute"
+BOUND_SCALE = {"domain": [MEMORY, COMPUTE], "range": ["#d62728", "#1f77b4"]}
+PASS_SCALE = {"domain": ["PASS", "FAIL"], "range": ["#2ca02c", "#d62728"]}
+WIDTH, HEIGHT = 520, 300
+
+
+@dataclass(frozen=True)
+class VegaLite:
+    """A Vega-Lite spec that marimo renders as a chart."""
+
+    spec: dict
+
+    def _mime_(self) -> tuple[str, str]:
+        return MIME, json.dumps(self.spec, allow_nan=False, default=str)
+
+    def to_altair(self):
+        import altair as alt  # lazily: the lab renders without altair's import cost
+        return alt.Chart.from_dict(self.spec, validate=False)
+
+    @property
+    def layers(self) -> list[dict]:
+        return self.spec.get("layer", [self.spec])
+
+
+def _top(title: str, layers: list[dict], width=WIDTH, height=HEIGHT) -> VegaLite:
+    return VegaLite({"$schema": SCHEMA, "title": title, "width": width, "height": height,
+                     "layer": layers})
+
+
+def _q(field: str, title: str | None = None, log: bool = False, domain=None, fmt=None) -> dict:
+    enc = {"field": field, "type": "quantitative"}
+    if title is not None:
+        enc["title"] = title
+    scale = {}
+    if log:
+        scale["type"] = "log"
+    if domain is not None:
+        scale["domain"] = list(domain)
+    if scale:
+        enc["scale"] = scale
+    if fmt:
+        enc["format"] = fmt
+    return enc
+
+
+def _n(field: str, title: str | None = None, scale: dict | None = None, legend=True) -> dict:
+    enc = {"field": field, "type": "nominal"}
+    if title is not None:
+        enc["title"] = title
+    if scale:
+        enc["scale"] = scale
+    if not legend:
+        enc["legend"] = None
+    return enc
+
+
+def _tip(*fields) -> list[dict]:
+    """Tooltip fields: 'name' (nominal) or ('name', 'format') (quantitative)."""
+    return [{"field": f[0], "type": "quantitative", "format": f[1]} if isinstance(f, tuple)
+            else {"field": f, "type": "nominal"} for f in fields]
+
+
+def _layer(values: list[dict], mark: dict, encoding: dict) -> dict:
+    return {"data": {"values": _finite(values)}, "mark": mark, "encoding": encoding}
+
+
+def _finite(rows: list[dict]) -> list[dict]:
+    """Rows whose numbers are all finite (a log axis cannot place 0, inf or NaN)."""
+    def ok(v):
+        return not isinstance(v, float) or math.isfinite(v)
+    return [r for r in rows if all(ok(v) for v in r.values())]
+
+
+def _positive(xs):
+    return [x for x in xs if isinstance(x, (int, float)) and math.isfinite(x) and x > 0]
+
+
+# -- Part 1 and everywhere -------------------------------------------------------------------
+
+def roofline_chart(data: dict, title: str = "Roofline: the layers on the device") -> VegaLite:
+    """The device roof (min(peak, BW x I), from workbench.roofline) with the layers on it."""
+    u = data.get("work_unit", "FLOP")
+    x = _q("intensity", f"Arithmetic intensity ({u}/B)", log=True)
+    y = _q("attainable", f"Attainable {u}/s", log=True)
+    return _top(title, [
+        _layer(data["roof"], {"type": "line", "color": "#444"}, {"x": x, "y": y}),
+        _layer([{"intensity": data["ridge"], "what": "ridge"}],
+               {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
+               {"x": _q("intensity"), "tooltip": _tip("what", ("intensity", ".3~g"))}),
+        _layer(data["points"], {"type": "circle", "size": 70, "opacity": 0.85},
+               {"x": x, "y": y, "color": _n("bound", "bound", BOUND_SCALE),
+                "tooltip": _tip("layer", "kind", ("intensity", ".3~g"), ("attainable", ".3~s"),
+                                "bound")}),
+    ])
+
+
+def gauge_chart(card: dict) -> VegaLite:
+    """The layer's intensity as a bar against the ridge (log axis, the ridge a black tick)."""
+    i, r = card["intensity"], card["ridge"]
+    lo, hi = min(i, r) / 10, max(i, r) * 10
+    u = card.get("work_unit", "FLOP")
+    x = _q("v", f"Intensity ({u}/B), log scale", log=True, domain=(lo, hi))
+    return _top(f"Gauge: intensity vs ridge ({card['bound']}-bound)", [
+        _layer([{"v": i, "start": lo, "what": "layer intensity", "bound": card["bound"]}],
+               {"type": "bar", "height": 22},
+               {"x": x, "x2": {"field": "start"}, "color": _n("bound", "bound", BOUND_SCALE),
+                "tooltip": _tip("what", ("v", ".3~g"))}),
+        _layer([{"v": r, "what": "ridge"}], {"type": "tick", "thickness": 3, "size": 36,
+                                              "color": "black"},
+               {"x": x, "tooltip": _tip("what", ("v", ".3~g"))}),
+    ], height=40)
+
+
+def reuse_chart(rows: list[dict]) -> VegaLite:
+    """Weight reuse (MACs per weight) of the compared layers: why their intensities differ."""
+    data = [{"layer": r["name"][:60], "reuse": r["weight_reuse"], "intensity": r["intensity"]}
+            for r in rows if r.get("weight_reuse")]
+    return _top("Weight reuse: MACs per weight", [
+        _layer(data, {"type": "bar"},
+               {"y": _n("layer", None), "x": _q("reuse", "MACs per weight (log)", log=True),
+                "color": _n("layer", legend=False),
+                "tooltip": _tip("layer", ("reuse", ",.4~g"), ("intensity", ".3~g"))}),
+    ], height=32 * max(1, len(data)))
+
+
+# -- Part 2 ----------------------------------------------------------------------------------
+
+def trajectory_chart(traj: dict, label: str, unit: str = "FLOP") -> VegaLite:
+    """Intensity of several layers over the scaled parameter, ridge as a line, current points,
+    and orange rules where the system breaks (memory capacity, deadline)."""
+    x = _q("value", f"{label} (log)", log=True)
+    y = _q("intensity", f"Intensity ({unit}/B, log)", log=True)
+    layers = [
+        _layer(traj["rows"], {"type": "line", "point": {"size": 12}},
+               {"x": x, "y": y, "color": _n("layer", "layer"),
+                "tooltip": _tip("layer", ("value", ",.0f"), ("intensity", ".3~g"), "bound")}),
+        _layer([{"ridge": traj["ridge"], "what": "ridge"}],
+               {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
+               {"y": _q("ridge"), "tooltip": _tip("what", ("ridge", ".3~g"))}),
+        _layer(traj["current"]["points"],
+               {"type": "point", "shape": "diamond", "size": 170, "filled": True},
+               {"x": x, "y": y, "color": _n("layer", "layer"),
+                "tooltip": _tip("layer", ("value", ",.0f"), ("intensity", ".3~g"), "bound")}),
+    ]
+    marks = break_marks(traj.get("breaks") or {})
+    if marks:
+        layers.append(_layer(marks, {"type": "rule", "color": "#ff7f0e", "strokeWidth": 2},
+                             {"x": _q("value"), "tooltip": _tip("what", ("value", ",.0f"))}))
+    return _top("Intensity trajectory", layers)
+
+
+def break_marks(breaks: dict) -> list[dict]:
+    """Where scaling breaks the system, as labelled x positions."""
+    out = []
+    if breaks.get("first_unfit") is not None:
+        out.append({"value": breaks["first_unfit"], "what": "exceeds device memory"})
+    if breaks.get("first_late") is not None:
+        out.append({"value": breaks["first_late"], "what": "misses the deadline"})
+    return out
+
+
+def growth_chart(traj: dict, label: str) -> VegaLite:
+    """FLOPs and bytes of each layer relative to the smallest value: who grows faster."""
+    return _top("FLOPs and bytes growth", [
+        _layer(traj["growth"], {"type": "line"},
+               {"x": _q("value", f"{label} (log)", log=True),
+                "y": _q("ratio", "growth (× at the smallest value, log)", log=True),
+                "color": _n("layer", "layer"), "strokeDash": _n("quantity", "quantity"),
+                "tooltip": _tip("layer", "quantity", ("value", ",.0f"), ("ratio", ".3~g"))}),
+    ], height=220)
+
+
+# -- Part 3 ----------------------------------------------------------------------------------
+
+def design_chart(designs: list[dict], mine: dict | None, floor: float, y_cap: float | None,
+                 y_field: str = "energy_j", y_title: str = "Energy per inference (J)",
+                 unit: str = "FLOP") -> VegaLite:
+    """Every operator mix (``y_field`` vs aggregate intensity) with the feasible region shaded.
+
+    Feasible: intensity >= floor and y <= y_cap (the power budget expressed on this axis).
+    The student's design is the black diamond. ``designs`` rows need intensity, y_field,
+    passes and label.
+    """
+    xs = _positive([d["intensity"] for d in designs] + [floor] + ([mine["intensity"]] if mine else []))
+    ys = _positive([d[y_field] for d in designs] + [y_cap] + ([mine[y_field]] if mine else []))
+    xlo, xhi = min(xs) / 2, max(xs) * 2
+    ylo, yhi = min(ys) / 2, max(ys) * 2
+    x = _q("intensity", f"Aggregate intensity ({unit}/B, log)", log=True, domain=(xlo, xhi))
+    y = _q(y_field, f"{y_title} (log)", log=True, domain=(ylo, yhi))
+    rows = [{"label": d.get("label", ""), "intensity": d["intensity"], y_field: d[y_field],
+             "status": "PASS" if d.get("passes") else "FAIL"} for d in designs]
+    layers = [
+        _layer([{"x1": floor, "x2": xhi, "y1": ylo, "y2": y_cap if y_cap else yhi,
+                 "what": "feasible region"}],
+               {"type": "rect", "opacity": 0.12, "color": "#2ca02c"},
+               {"x": _q("x1", None, log=True, domain=(xlo, xhi)), "x2": {"field": "x2"},
+                "y": _q("y1", None, log=True, domain=(ylo, yhi)), "y2": {"field": "y2"},
+                "tooltip": _tip("what")}),
+        _layer(rows, {"type": "circle", "size": 45, "opacity": 0.6},
+               {"x": x, "y": y, "color": _n("status", "status", PASS_SCALE),
+                "tooltip": _tip("label", ("intensity", ".3~g"), (y_field, ".3~g"), "status")}),
+    ]
+    if mine:
+        layers.append(_layer(
+            [{"label": "your design", "intensity": mine["intensity"], y_field: mine[y_field]}],
+            {"type": "point", "shape": "diamond", "size": 320, "filled": True, "color": "black"},
+            {"x": x, "y": y, "tooltip": _tip("label", ("intensity", ".3~g"), (y_field, ".3~g"))}))
+    return _top("Your design among all mixes", layers)
