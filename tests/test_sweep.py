@@ -140,6 +140,18 @@ def test_llama70b_gate_proj_decode_crosses_near_batch_310():
     assert list(b) == ["memory", "compute"]
 
 
+def test_closed_form_respects_the_search_range():
+    # gate_proj crosses at batch 309.7: outside [1, 100] it never crosses, as bisection says
+    kw = {"phase": "decode"}
+    below = ridgeline.crossover(LLAMA, "gate_proj", "batch", hi=100, **kw)
+    above = ridgeline.crossover(LLAMA, "gate_proj", "batch", lo=400, hi=800, **kw)
+    assert below.crossover is None and "memory-bound for every batch in [1, 100]" in below.reason
+    assert above.crossover is None and "compute-bound" in above.reason
+    bis = _bisect(LLAMA, "batch", 1, 100, {"layer": "gate_proj", "hardware": None, "dtype": None,
+                                           "memory_model": "compulsory", **kw})
+    assert bis["crossover"] is None
+
+
 def test_bisection_agrees_with_closed_form():
     kw = {"layer": "gate_proj", "hardware": "h100-sxm", "dtype": "bf16",
           "memory_model": "compulsory", "phase": "decode"}

@@ -145,8 +145,20 @@ def crossover(model, layer, param, hardware=None, dtype=None, memory_model="comp
                 hardware=probe.estimate.hardware, dtype=probe.estimate.dtype)
     closed = _closed_form(recipe, layer, param, memory_model, probe, kw)
     if closed is not None:
-        return Crossover(**base, **closed)
+        return Crossover(**base, **_within(closed, param, lo, hi))
     return Crossover(**base, **_bisect(model, param, lo, hi, kw))
+
+
+def _within(closed: dict, param: str, lo, hi) -> dict:
+    """The closed form answers for every value; report 'never crosses' outside [lo, hi] as
+    bisection would, so both methods mean the same thing."""
+    p = closed["crossover"]
+    if p is None or lo <= p <= hi:
+        return closed
+    side = "compute" if p < lo else "memory"
+    return dict(closed, crossover=None, first_compute_bound=None, direction="none",
+                reason=f"never crosses: {side}-bound for every {param} in [{lo:,}, {hi:,}] "
+                       f"(the closed form puts the crossover at {p:,.4g})")
 
 
 def _gap(model, param, values, kw):
