@@ -35,9 +35,11 @@ def test_track_names_resolve_in_the_engine(track):
         assert layer in names
     assert track.linear_layer != track.conv_layer
     assert track.probe_parameter in get_model(track.model).params
-    for name, (lo, hi, default) in track.sliders.items():
+    for lo, hi, default in track.sliders.values():
         assert lo <= default <= hi
-    assert track.deadline_s == pytest.approx(1 / track.rate_hz)
+    w = tracks.workload_kwargs(track)
+    assert tracks.time_budget(track, w) <= track.deadline_s
+    assert tracks.required_rate(track, w) * tracks.time_budget(track, w) <= 1 + 1e-9  # keeps up
     assert track.power_budget_w > 0 and track.intensity_floor > 0
     assert "power_budget_w" in track.sources
 
@@ -83,6 +85,36 @@ def test_cloud_crisis_bf16_does_not_fit_one_h100():
     assert c["streams that fit beside the weights"] == 7
     assert track_profile("cloud", batch=7).capacity.fits
     assert not track_profile("cloud", batch=8).capacity.fits
+
+
+def test_tiny_requirements_follow_the_frames():
+    # hop 1 ms (8 samples at 8 kHz), window 2 ms: F frames -> 1000/F runs per second and
+    # 10 ms - (2 + (F - 1)) ms left for compute
+    w8 = tracks.workload_kwargs("tiny", scale=8)
+    assert tracks.required_rate("tiny", w8) == 125
+    assert tracks.time_budget("tiny", w8) == pytest.approx(0.010 - 0.009)
+    w2 = tracks.workload_kwargs("tiny", scale=2)   # 10 - 3 = 7 ms left, but 2 hops = 2 ms
+    assert tracks.time_budget("tiny", w2) == pytest.approx(0.002)
+    c = crisis("tiny")
+    assert c["weights (KB)"] > c["SRAM (KB)"] and c["weights stream from flash (1 = yes)"] == 1
+    assert c["ridge vs flash (op/B)"] == 512  # 256 GOPS / 0.5 GB/s (S19, S19b)
+    assert c["power, 1 frame per inference (mW)"] > c["power budget (mW)"]
+    assert c["latency, 8 frames: window + buffering + compute (ms)"] > c["latency budget (ms)"]
+    assert c["bottleneck intensity, 8 frames (op/B)"] > 5 * c["bottleneck intensity, 1 frame (op/B)"]
+
+
+def test_vision_crises_break_the_mission():
+    edge = crisis("edge")
+    assert edge["stem.conv work per frame (Gop)"] > 10          # tens of G ops at 4K
+    # 2 . (1920 . 1080 outputs) . 64 . 3 . 7 . 7 MACs = 39.0 G ops
+    assert edge["stem.conv work per frame (Gop)"] == pytest.approx(2 * 1920 * 1080 * 64 * 147 / 1e9)
+    assert edge["time per frame (ms)"] > edge["deadline (ms)"]
+    mob = crisis("mobile")
+    assert mob["FLOPs cut by depthwise-separable in features.17 (x)"] == pytest.approx(
+        1 / (1 / 320 + 1 / 9), rel=0.02)                          # 1/C_out + 1/K^2 (S41)
+    # depthwise 3x3, stride 1: 2.K^2/(s.(1 + 1)) = 9 op/B in int8 (DATA.md D.3)
+    assert mob["depthwise features.3.dw intensity (op/B)"] == pytest.approx(9, rel=0.02)
+    assert mob["depthwise features.3.dw intensity (op/B)"] < mob["ridge, int8 (op/B)"] / 50
 
 
 def test_workload_kwargs_scales_the_right_field():

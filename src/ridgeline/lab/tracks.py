@@ -113,15 +113,17 @@ EDGE = Track(
     workload={"batch": 1, "resolution": (3840, 2160)},
     scale_param="resolution",
     sliders={"batch": (1, 16, 1), "resolution": (224, 7680, 3840)},
-    linear_layer="fc", conv_layer="conv1", probe_layer="conv1",
-    trajectory_layers=("conv1", "fc"),
-    rate_hz=100.0, deadline_s=0.010, power_budget_w=30.0,
+    linear_layer="fc", conv_layer="stem.conv", probe_layer="layer4.1.conv2",
+    trajectory_layers=("stem.conv", "layer1.0.conv2", "layer4.1.conv2", "fc"),
+    rate_hz=100.0, deadline_s=0.010, power_budget_w=60.0,
     challenge_workload={},
     rate_unit="frames/s",
     sources={
         "deadline_s": "deterministic 10 ms perception loop (PRODUCT.md mission; seed plan)",
         "rate_hz": "one frame per 10 ms loop = 100 frames/s",
-        "power_budget_w": "Jetson AGX Orin default 30 W power mode (modes 15/30/50/60 W, S11)",
+        "power_budget_w": ("Jetson AGX Orin MAXN, up to 60 W (S11): the mode whose peaks the "
+                           "roofline uses (15/30/50 W modes are slower, see jetson-agx-orin:30w)"),
+        "dtype": "INT8: GPU + 2 DLA dense 137.5 TOPS (DATA.md A.1, S12)",
     })
 
 MOBILE = Track(
@@ -132,17 +134,19 @@ MOBILE = Track(
                  "depthwise conv's intensity collapses to ~9 op/B in INT8, far below the NPU's "
                  "ridge (~590 op/B): the saved arithmetic turns into waiting on memory."),
     model="mobilenet-v2", hardware="phone-npu", dtype="int8",
-    workload={"batch": 1, "resolution": (224, 224)},
+    workload={"batch": 1, "resolution": (640, 480)},
     scale_param="resolution",
-    sliders={"batch": (1, 16, 1), "resolution": (96, 1920, 224)},
-    linear_layer="classifier", conv_layer="features.0", probe_layer="features.0",
-    trajectory_layers=("features.0", "classifier"),
+    sliders={"batch": (1, 16, 1), "resolution": (96, 2560, 640)},
+    linear_layer="fc", conv_layer="features.0.conv", probe_layer="features.18.conv",
+    trajectory_layers=("features.0.conv", "features.3.dw", "features.3.project",
+                       "features.18.conv", "fc"),
     rate_hz=60.0, deadline_s=1 / 60, power_budget_w=1.0,
     challenge_workload={},
     rate_unit="frames/s",
     sources={
         "rate_hz": "60 FPS AR translation (PRODUCT.md mission; seed plan)",
         "deadline_s": "one frame per 1/60 s = 16.7 ms",
+        "workload": "640x480 (VGA) camera frames, an assumption (U1) for AR text capture",
         "power_budget_w": "AR glasses designed to draw < 1 W (Snapdragon AR2 Gen 1, S16)",
     })
 
@@ -156,17 +160,39 @@ TINY = Track(
     model="conv-tasnet", hardware="ethos-u55", dtype="int8",
     workload={"batch": 1, "frames": 1},
     scale_param="frames",
-    sliders={"batch": (1, 1, 1), "frames": (1, 256, 1)},
+    sliders={"batch": (1, 1, 1), "frames": (1, 512, 1)},
     linear_layer="bottleneck", conv_layer="encoder", probe_layer="bottleneck",
-    trajectory_layers=("bottleneck", "encoder"),
-    rate_hz=100.0, deadline_s=0.010, power_budget_w=0.05,
+    trajectory_layers=("bottleneck", "encoder", "tcn.x0.conv1x1", "tcn.x0.dconv"),
+    rate_hz=1000.0, deadline_s=0.010, power_budget_w=0.05, intensity_floor=10.0,
     challenge_workload={},
-    rate_unit="inferences/s",
+    rate_unit="frames/s",
     sources={
-        "deadline_s": "neural isolation in < 10 ms (PRODUCT.md mission; seed plan)",
-        "rate_hz": "one inference per 10 ms hop = 100 inferences/s",
+        "deadline_s": ("neural isolation in < 10 ms (PRODUCT.md mission; seed plan): algorithmic "
+                       "latency (2 ms window + (F - 1) x 1 ms of buffered hops) plus compute"),
+        "rate_hz": ("Conv-TasNet's encoder hop is 8 samples at 8 kHz = 1 ms (S32): 1000 frames/s, "
+                    "i.e. 1000 / F inferences/s with F frames per inference"),
+        "intensity_floor": ("10 op/B, not the default 20: with 1 ms hops the 10 ms budget allows at "
+                            "most F = 8 buffered frames, and a layer that reads each weight once per "
+                            "inference reaches only ~2F = 16 op/B - 20 is unreachable here"),
         "power_budget_w": "MLPerf-Tiny-class MCUs infer under 50 mW (S33)",
     })
+
+def required_rate(track, workload: dict) -> float:
+    """Runs per second the mission needs: rate_hz, or for Tiny rate_hz / F (F frames per run)."""
+    t = get_track(track)
+    return t.rate_hz / workload["frames"] if t.key == "tiny" else t.rate_hz
+
+
+def time_budget(track, workload: dict) -> float:
+    """Seconds one run may take: the deadline; for Tiny the deadline less the algorithmic
+    latency of F frames (window + buffered hops), and never more than the F hops it must keep
+    up with (1 / rate)."""
+    t = get_track(track)
+    if t.key != "tiny":
+        return t.deadline_s
+    left = t.deadline_s - get_model(t.model).config.algorithmic_latency_s(workload["frames"])
+    return np.minimum(left, 1 / required_rate(t, workload))
+
 
 TRACKS: dict[str, Track] = {t.key: t for t in (CLOUD, EDGE, MOBILE, TINY)}
 
@@ -275,40 +301,64 @@ def _vision_crisis(t: Track) -> dict:
     p = track_profile(t)
     conv, lin = p.layer(t.conv_layer), p.layer(t.linear_layer)
     u = t.work_unit
+    w = workload_kwargs(t)
     return {
         f"{t.conv_layer} work per frame (G{u})": float(conv.flops) / 1e9,
         f"{t.conv_layer} intensity ({u}/B)": _i(conv),
         f"{t.linear_layer} intensity ({u}/B)": _i(lin),
         f"ridge, {t.dtype} ({u}/B)": float(p.totals.ridge),
         f"whole model per frame (G{u})": float(p.totals.flops) / 1e9,
-        "aggregate intensity (" + u + "/B)": _i(p.totals),
+        f"aggregate intensity ({u}/B)": _i(p.totals),
         "time per frame (ms)": float(p.totals.time_s) * 1e3,
-        "deadline (ms)": t.deadline_s * 1e3,
-        "power at the required rate (W)": float(p.totals.power_w(t.rate_hz)),
+        "deadline (ms)": time_budget(t, w) * 1e3,
+        "power at the required rate (W)": float(p.totals.power_w(required_rate(t, w))),
         "power budget (W)": t.power_budget_w,
     }
+
+
+def _mobile_crisis(t: Track) -> dict:
+    """Depthwise-separable vs the standard-conv twin: FLOPs fall, intensity collapses."""
+    out = _vision_crisis(t)
+    sep = track_profile(t)
+    std = profile("mobilenet-v2-standard", t.hardware, t.dtype, **workload_kwargs(t))
+    last = [n for n in sep.layer_groups if n.endswith(".dw")][-1]  # widest block
+    block = last.rsplit(".", 1)[0]
+    pair = float(sep.layer(f"{block}.dw").flops) + float(sep.layer(f"{block}.project").flops)
+    out.update({
+        f"FLOPs cut by depthwise-separable in {block} (x)": float(std.layer(f"{block}.conv").flops) / pair,
+        "whole-model FLOPs, standard / separable (x)": float(std.totals.flops) / float(sep.totals.flops),
+        "depthwise features.3.dw intensity (op/B)": _i(sep.layer("features.3.dw")),
+        "standard twin features.3.conv intensity (op/B)": _i(std.layer("features.3.conv")),
+        "aggregate intensity, standard twin (op/B)": _i(std.totals),
+    })
+    return out
 
 
 def _tiny_crisis(t: Track) -> dict:
     hw = get_hardware(t.hardware)
     p1 = track_profile(t)
-    f_hi = t.sliders["frames"][1]
-    p_hi = track_profile(t, scale=f_hi)
-    lin1, lin_hi = p1.layer(t.linear_layer), p_hi.layer(t.linear_layer)
+    f8 = 8
+    p8 = track_profile(t, scale=f8)
+    w1, w8 = workload_kwargs(t), workload_kwargs(t, scale=f8)
     peak = hw.peak(t.dtype)
+    lat = get_model(t.model).config.algorithmic_latency_s
     return {
         "weights (KB)": p1.capacity.weights_bytes / 1024,
         "SRAM (KB)": hw.memory.capacity.value / 1024,
         "weights stream from flash (1 = yes)": 1.0 if p1.capacity.weights_in == "weight_store" else 0.0,
         "ridge vs SRAM (op/B)": peak / hw.memory.bandwidth.value,
         "ridge vs flash (op/B)": peak / hw.weight_store.bandwidth.value,
-        f"{t.linear_layer} intensity, 1 frame (op/B)": _i(lin1),
-        f"{t.linear_layer} intensity, {f_hi} frames (op/B)": _i(lin_hi),
+        f"{t.linear_layer} intensity, 1 frame (op/B)": _i(p1.layer(t.linear_layer)),
+        f"{t.linear_layer} intensity, {f8} frames (op/B)": _i(p8.layer(t.linear_layer)),
         "time per inference, 1 frame (ms)": float(p1.totals.time_s) * 1e3,
-        f"time per inference, {f_hi} frames (ms)": float(p_hi.totals.time_s) * 1e3,
-        "deadline (ms)": t.deadline_s * 1e3,
+        "latency, 1 frame: window + compute (ms)": (lat(1) + float(p1.totals.time_s)) * 1e3,
+        f"latency, {f8} frames: window + buffering + compute (ms)": (lat(f8) + float(p8.totals.time_s)) * 1e3,
+        "latency budget (ms)": t.deadline_s * 1e3,
+        "power, 1 frame per inference (mW)": float(p1.totals.power_w(required_rate(t, w1))) * 1e3,
+        f"power, {f8} frames per inference (mW)": float(p8.totals.power_w(required_rate(t, w8))) * 1e3,
+        "power budget (mW)": t.power_budget_w * 1e3,
     }
 
 
-_CRISES = {"cloud": _cloud_crisis, "edge": _vision_crisis, "mobile": _vision_crisis,
+_CRISES = {"cloud": _cloud_crisis, "edge": _vision_crisis, "mobile": _mobile_crisis,
            "tiny": _tiny_crisis}

@@ -1,0 +1,158 @@
+"""Lab workbench: profiler cards, trajectories, the 5-probe game, roofline and math peek
+agree with the engine and with the closed forms (DATA.md D.1-D.4)."""
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ridgeline import get_hardware
+from ridgeline.energy import energy_per_flop
+from ridgeline.errors import RidgelineError
+from ridgeline.lab import workbench as wb
+from ridgeline.lab.tracks import TRACKS, track_profile
+from ridgeline.models import models
+
+AVAILABLE = [t for t in TRACKS.values() if t.model in models()]
+ids = lambda t: t.key
+
+# Llama-3-70B (S9): d 8192, FFN 28672, 64 q heads, 8 kv heads, head dim 128
+D, FFN = 8192, 28_672
+
+
+def test_cloud_gate_proj_card_matches_the_gemm_arithmetic():
+    b = 4
+    c = wb.layer_card("cloud", "gate_proj", batch=b)
+    hw = get_hardware("h100-sxm")
+    assert c["macs"] == b * D * FFN                      # M.N.K, one copy of 80
+    assert c["flops"] == 2 * c["macs"]
+    # fp8, 1 byte: inputs B.K, weights K.N, outputs B.N
+    assert c["bytes"]["inputs"] == b * D
+    assert c["bytes"]["weights"] == D * FFN
+    assert c["bytes"]["outputs"] == b * FFN
+    assert c["bytes"]["kv_cache"] == 0
+    assert c["intensity"] == pytest.approx(2 * b * FFN * D / (b * D + D * FFN + b * FFN))
+    assert c["ridge"] == pytest.approx(1978.9e12 / 3.35e12)
+    assert c["bound"] == "memory" and c["gauge_fraction"] == pytest.approx(c["intensity"] / c["ridge"])
+    assert c["time_s"] == pytest.approx(max(c["flops"] / 1978.9e12, c["bytes"]["total"] / 3.35e12))
+    assert c["energy_j"] == pytest.approx(c["flops"] * energy_per_flop("fp8").value
+                                          + c["bytes"]["total"] * hw.memory.energy_per_byte.value)
+    assert c["weight_reuse"] == b                        # each weight used once per row
+    assert c["flops_per_weight_byte"] == 2 * b           # 2.B FLOP per 1-byte weight
+    assert c["count"] == 80
+
+
+def test_cloud_comparison_shows_reuse_and_the_conv_equivalent():
+    cmp = wb.compare_linear_conv("cloud", batch=2)
+    lin, attn, conv_eq = cmp["rows"]
+    assert attn["weight_reuse"] is None and attn["bytes"]["kv_cache"] > 0
+    assert conv_eq["weight_reuse"] == 2 * 8192           # B.T positions reuse each weight
+    assert conv_eq["bound"] == "compute" and lin["bound"] == "memory"
+    # batch 2: gate_proj ~4 FLOP/B < decode attention ~14: the Linear is the worse one
+    assert cmp["more_memory_bound"] == "gate_proj"
+    assert wb.compare_linear_conv("cloud", batch=64)["more_memory_bound"] == "attention"
+
+
+def test_cloud_trajectory_attention_stays_while_kv_breaks_capacity():
+    tj = wb.trajectory("cloud", batch=4)
+    attn = [r["intensity"] for r in tj["rows"] if r["layer"] == "attention" and r["value"] >= 1024]
+    assert max(attn) / min(attn) < 1.01
+    gate = {r["intensity"] for r in tj["rows"] if r["layer"] == "gate_proj"}
+    assert max(gate) == pytest.approx(min(gate))         # decode FFN ignores context length
+    # KV (fp8) per token = 2.80.8.128 B = 163,840 B; 4 streams; room = 80 GB - 70.55 GB weights
+    room = 80e9 - 70_553_706_496
+    first = tj["breaks"]["first_unfit"]
+    assert 4 * 163_840 * first > room - 1e8              # activations are ~1e5 B
+    below = [v for v in tj["values"] if v < first][-1]
+    assert track_profile("cloud", batch=4, scale=int(below)).capacity.fits
+    assert not track_profile("cloud", batch=4, scale=int(first)).capacity.fits
+    growth = [g for g in tj["growth"] if g["layer"] == "attention" and g["value"] == tj["values"][-1]]
+    flops_g, bytes_g = sorted(g["ratio"] for g in growth)
+    assert flops_g == pytest.approx(bytes_g, rel=0.1)    # both ~linear in T (q, o fixed)
+
+
+@pytest.mark.parametrize("track", AVAILABLE, ids=ids)
+def test_trajectory_rows_agree_with_the_profile(track):
+    tj = wb.trajectory(track)
+    for r in tj["rows"][:: max(1, len(tj["rows"]) // 7)]:
+        kw = {"scale": int(r["value"])} if tj["param"] == track.scale_param else {"batch": int(r["value"])}
+        e = track_profile(track, **kw).layer(r["layer"])
+        assert r["intensity"] == pytest.approx(float(e.intensity), rel=1e-9)
+        assert r["bound"] == e.bound
+    assert tj["current"]["value"] == track.sliders[track.scale_param][2]
+
+
+def test_probe_game_is_immutable_and_stops_at_five():
+    g0 = wb.new_game("cloud")
+    g = g0
+    for v in (16, 128, 256, 512, 1024):
+        g = g.probe(v)
+    assert g0.used == 0 and g.used == 5 and g.done and g.remaining == 0
+    with pytest.raises(RidgelineError, match="all 5 probes"):
+        g.probe(300)
+    with pytest.raises(RidgelineError, match="outside"):
+        g0.probe(10**6)
+    # answers are the engine's bound at each probed batch
+    for v, answer in g.probes:
+        assert answer == track_profile("cloud", batch=v).layer("gate_proj").bound
+    assert g.bracket == (256, 512)
+    # closed form (sweep.gemm_crossover_m): M* = R.s.K.N / (2NK - R.s.(K+N)), s = 1 (fp8)
+    r = 1978.9e12 / 3.35e12
+    m_star = r * D * FFN / (2 * FFN * D - r * (D + FFN))  # = 309.7
+    rev = g.reveal()
+    assert rev["crossover"] == pytest.approx(m_star)
+    assert rev["bracket_contains"] and rev["in_range"]
+    assert rev["text"].startswith("Crossover")
+
+
+def test_probe_game_says_never_crosses_for_decode_attention():
+    g = wb.new_game("cloud", layer="attention", param="seq-len")
+    for v in (128, 1024, 8192, 65536, 131072):
+        g = g.probe(v)
+    assert {a for _, a in g.probes} == {"memory"}
+    assert g.bracket == (131072, None)
+    rev = g.reveal()
+    assert rev["crossover"] is None and rev["text"] == "never crosses"
+
+
+@pytest.mark.parametrize("track", AVAILABLE, ids=ids)
+def test_roofline_points_sit_under_the_roof(track):
+    r = wb.roofline(track)
+    assert r["ridge"] == pytest.approx(r["peak"] / r["bandwidth"])
+    for p in r["points"]:
+        roof = min(r["peak"], r["bandwidth"] * p["intensity"])
+        assert p["attainable"] <= roof * (1 + 1e-9)
+        assert (p["bound"] == "memory") == (p["intensity"] < r["ridge"]) or p["attainable"] < roof
+    for q in r["roof"]:
+        assert q["attainable"] == pytest.approx(min(r["peak"], r["bandwidth"] * q["intensity"]))
+
+
+def _last_number(latex: str) -> float:
+    tail = latex.rsplit("=", 1)[1]
+    m = re.match(r"\s*([0-9.]+)(?: \\times 10\^\{(-?\d+)\})?", tail)
+    return float(m.group(1)) * 10 ** int(m.group(2) or 0)
+
+
+@pytest.mark.parametrize("track", AVAILABLE, ids=ids)
+def test_math_peek_numbers_are_the_engines(track):
+    p = track_profile(track)
+    peek = wb.math_peek(track)
+    lin = p.layer(track.linear_layer)
+    assert _last_number(peek["gemm"]) == pytest.approx(float(lin.intensity), rel=1e-3)
+    assert _last_number(peek["energy"].replace(r"\ \text{J}", "")) == pytest.approx(
+        float(lin.energy_j) / lin.count, rel=1e-3)
+    assert r"\frac{2MNK}{(MK + KN + MN)\cdot s}" in peek["gemm"]
+    for name in [l for l in p.layer_groups if l in (track.conv_layer, "attention")]:
+        form = peek["attention"] if name == "attention" else peek["conv"]
+        assert _last_number(form) == pytest.approx(float(p.layer(name).intensity), rel=1e-3)
+
+
+@settings(max_examples=15, deadline=None)
+@given(batch=st.integers(1, 1024), seq=st.integers(128, 131_072))
+def test_cloud_card_matches_trajectory_current_point(batch, seq):
+    card = wb.layer_card("cloud", "attention", batch=batch, scale=seq)
+    cur = wb.trajectory("cloud", batch=batch, scale=seq)["current"]
+    point = next(p for p in cur["points"] if p["layer"] == "attention")
+    assert point["intensity"] == pytest.approx(card["intensity"])
+    assert card["bound"] == "memory"                     # decode attention never reaches 591
