@@ -210,3 +210,15 @@ def test_formulas_doc_examples_are_what_the_code_computes():
                               optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 40
     assert result.failed == 0
+
+
+def test_weights_share_sram_with_activations():
+    # 448 KiB of INT8 weights fit the Ethos-U55's 512 KiB SRAM alone, but not beside a
+    # 128 x 512 input and 128 x 896 output (64 + 112 KiB): they go to flash
+    alone = estimate(linear(1, 512, 896), "ethos-u55", "int8")
+    crowded = estimate(linear(128, 512, 896), "ethos-u55", "int8")
+    assert alone.weights_in == "memory"
+    assert crowded.weights_in == "weight_store"
+    layers = [Layer("fc", linear(128, 512, 896))]
+    p = ridgeline.profile("llama-3-8b", hardware="ethos-u55", dtype="int8", layers=layers)
+    assert p.capacity.weights_in == "weight_store" and p.capacity.fits

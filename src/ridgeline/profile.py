@@ -104,7 +104,8 @@ def capacity_of(layers: list[Layer], hw, dtype) -> Capacity:
         t = l.op.traffic("compulsory")
         acts = np.maximum(acts, (t.inputs + t.outputs) * s)
     store = hw.weight_store
-    return Capacity(weights, kv, acts, hw.memory.capacity.value, auto_weights_in(hw, float(np.max(weights))),
+    place = auto_weights_in(hw, float(np.max(weights)), float(np.max(kv + acts)))
+    return Capacity(weights, kv, acts, hw.memory.capacity.value, place,
                     store.capacity.value if store else None)
 
 

@@ -119,13 +119,14 @@ def _to_python(x):
     return x
 
 
-def auto_weights_in(hw: Hardware, weight_bytes: float) -> str:
-    """Weights live in working memory if they fit; otherwise in the slower weight store (flash).
+def auto_weights_in(hw: Hardware, weight_bytes: float, held_bytes: float = 0.0) -> str:
+    """Weights live in working memory if they fit beside ``held_bytes`` (activations, KV cache)
+    that must be there anyway; otherwise in the slower weight store (flash).
 
     Devices with no weight store (GPUs) always read weights from their off-chip memory; a
     model too big for it is reported by the capacity check, not hidden here.
     """
-    if hw.weight_store is None or weight_bytes <= hw.memory.capacity.value:
+    if hw.weight_store is None or weight_bytes + held_bytes <= hw.memory.capacity.value:
         return "memory"
     return "weight_store"
 
@@ -139,7 +140,8 @@ def estimate(op, hardware="h100-sxm", dtype="bf16", memory_model="compulsory", *
     elems = op.traffic(memory_model, hw.onchip_elements(dt))
     traffic = elems.scaled(dt.bytes * count)
     if weights_in is None:
-        weights_in = auto_weights_in(hw, op.params() * dt.bytes)
+        held = op.traffic().activations * dt.bytes  # footprint: each activation once
+        weights_in = auto_weights_in(hw, op.params() * dt.bytes, float(np.max(held)))
     if weights_in not in WEIGHT_PLACEMENTS:
         raise RidgelineError(f"weights_in must be one of {WEIGHT_PLACEMENTS}, got {weights_in!r}")
     if weights_in == "weight_store" and hw.weight_store is None:
