@@ -250,6 +250,16 @@ def test_vectorized_resolution_sweep_equals_scalar_builds(key):
         assert swept.estimate.bytes.total[i] == pytest.approx(one.bytes.total)
 
 
+@pytest.mark.parametrize("key", [*VISION, "ds-cnn"])
+def test_vectorized_batch_sweep_equals_scalar_builds(key):
+    batches = np.array([1.0, 3.0, 16.0])
+    swept = evaluate(key, "batch", batches)
+    for i, b in enumerate(batches):
+        one = profile(key, batch=int(b)).totals
+        assert swept.estimate.macs[i] == one.macs
+        assert swept.estimate.time_s[i] == pytest.approx(one.time_s)
+
+
 @pytest.mark.parametrize("key", VISION)
 def test_macs_grow_about_with_pixel_count(key):
     small, big = macs(build(key, (320, 320))), macs(build(key, (1280, 1280)))

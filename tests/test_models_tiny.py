@@ -10,6 +10,7 @@ from ridgeline import get_hardware, profile, sweep
 from ridgeline.models import Workload, get_model
 from ridgeline.models.tiny import CONV_TASNET
 from ridgeline.ops import Conv2d, Gemm
+from ridgeline.sweep import evaluate
 
 BUDGET_S = 0.010  # the hearable's end-to-end isolation budget (PRODUCT.md, Tiny track)
 
@@ -50,6 +51,18 @@ def test_conv_tasnet_work_is_linear_in_frames_and_params_are_not(frames, batch):
     layers = build("conv-tasnet", frames=frames, batch=batch)
     assert total(layers, "macs") == frames * batch * 4_976_640
     assert total(layers, "params") == 5_049_650
+
+
+@pytest.mark.parametrize("param", ["frames", "batch"])
+def test_vectorized_sweep_equals_scalar_builds(param):
+    # a sweep passes float arrays through the builder: it must agree with one-at-a-time builds
+    values = np.array([1.0, 2.0, 7.0, 64.0, 333.0])
+    swept = evaluate("conv-tasnet", param, values)
+    for i, v in enumerate(values):
+        one = profile("conv-tasnet", **{param: int(v)}).totals
+        assert swept.estimate.macs[i] == one.macs
+        assert swept.estimate.bytes.total[i] == pytest.approx(one.bytes.total)
+        assert swept.estimate.time_s[i] == pytest.approx(one.time_s)
 
 
 def test_conv_tasnet_timing_is_cited_config():
