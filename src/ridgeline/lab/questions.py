@@ -1,0 +1,305 @@
+"""The three locks of each track and their reveals, every answer computed from the engine.
+
+Part 1: which of the track's Linear layer and its conv (attention for Cloud) hits the memory
+wall, plus the student's own intensity for the Linear layer.
+Part 2: doubling the scaled parameter (sequence length, resolution, frames): does the
+scaling layer's intensity rise, fall or stay?
+Part 3: depthwise-separable cuts FLOPs ~8x: what happens to intensity?
+
+Grading rules (documented here, shown in the reveal):
+- "rises"/"falls" need a change of more than :data:`STAY_BAND` (10 %); inside it, "stays".
+- Part 1's "both about equally" is right when the two intensities are within a factor
+  :data:`SAME_FACTOR` (1.25) of each other; otherwise the lower one hits the wall first.
+- Part 1's number is right within :data:`NUMBER_TOLERANCE` (15 %) of either compulsory-traffic
+  convention: all operands (inputs + weights + outputs, the engine's default) or weights only
+  (2.MACs / weight bytes, DATA.md C.2's "~2B/s"); 15 % absorbs rounding such as 2B/s for
+  2BNK/(s(BK + KN + BN)) while still rejecting a factor-2 slip (MACs for FLOPs, bits for bytes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..dtypes import get_dtype
+from ..errors import RidgelineError
+from ..ops import Conv2d, Gemm, conv2d, depthwise_separable
+from ..roofline import estimate, total
+from .tracks import Track, get_track, track_profile, workload_kwargs
+from .workbench import track_layers
+
+STAY_BAND = 0.10
+SAME_FACTOR = 1.25
+NUMBER_TOLERANCE = 0.15
+TREND = ("Rises", "Falls", "Stays about the same")
+NUMERIC_LABEL = "Your intensity (FLOP/B)"
+
+
+@dataclass(frozen=True)
+class Question:
+    part: int
+    key: str
+    prompt: str
+    choices: tuple
+    numeric: str | None   # label of the numeric field (Part 1), else None
+
+
+@dataclass(frozen=True)
+class Reveal:
+    correct: bool
+    student: dict
+    computed: dict
+    explanation: str
+    numbers: dict
+
+
+def _part1_choices(t: Track) -> tuple:
+    other = "The attention core" if t.key == "cloud" else "The conv layer"
+    return (f"The Linear layer ({t.linear_layer})", f"{other} ({t.conv_layer})",
+            "Both about equally")
+
+
+def _scale_words(t: Track) -> str:
+    return {"seq-len": "the sequence length (the KV-cache context)",
+            "resolution": "the image resolution (width and height)",
+            "frames": "the frames per inference"}[t.scale_param]
+
+
+def questions(track) -> list[Question]:
+    """One lock per part, worded for the track."""
+    t = get_track(track)
+    other = "the decode attention core" if t.key == "cloud" else f"the Conv layer {t.conv_layer}"
+    p1 = (f"Calculate the theoretical arithmetic intensity (FLOPs per byte moved) of the Linear "
+          f"layer {t.linear_layer} vs {other} in {t.model} on {t.hardware} ({t.dtype}). "
+          f"Which hits the memory wall?")
+    target = ("the decode attention block" if t.key == "cloud"
+              else f"{t.scaling_layer_name} ({t.model})")
+    p2 = (f"Double {_scale_words(t)} for {target}: does its arithmetic intensity rise, fall, "
+          f"or stay the same?")
+    p3 = ("Replacing a standard convolution with a depthwise-separable one cuts FLOPs by ~8x. "
+          "What does it do to arithmetic intensity?")
+    return [Question(1, "p1-linear-vs-conv", p1, _part1_choices(t), NUMERIC_LABEL),
+            Question(2, "p2-scaling", p2, TREND, None),
+            Question(3, "p3-depthwise", p3, TREND, None)]
+
+
+def reveal(track, part: int, choice: str, number=None) -> Reveal:
+    """The student's answer beside the computed one, with the numbers that decide it."""
+    t = get_track(track)
+    if part not in (1, 2, 3):
+        raise RidgelineError(f"part must be 1, 2 or 3, got {part!r}")
+    choices = questions(t)[part - 1].choices
+    if choice not in choices:
+        raise RidgelineError(f"choice must be one of: {', '.join(choices)}")
+    return {1: _reveal1, 2: _reveal2, 3: _reveal3}[part](t, choice, number)
+
+
+def trend(ratio: float) -> str:
+    """'Rises' / 'Falls' beyond the +-10 % band, else 'Stays about the same'."""
+    if ratio > 1 + STAY_BAND:
+        return TREND[0]
+    if ratio < 1 / (1 + STAY_BAND):
+        return TREND[1]
+    return TREND[2]
+
+
+def _f(x: float) -> str:
+    """Numbers as the explanations quote them (3 significant figures)."""
+    return f"{float(x):.3g}"
+
+
+# ------------------------------------------------------------------------------- Part 1
+
+
+def part1_numbers(t: Track) -> dict:
+    """The deciding numbers of Part 1 at the track's default workload."""
+    p = track_profile(t)
+    lin, other = p.layer(t.linear_layer), p.layer(t.conv_layer)
+    n = lin.count
+    ops = {l.name: l.op for l in track_layers(t)}
+    weights_only = float(lin.flops) / float(lin.bytes.weights)
+    return {"linear_intensity": float(lin.intensity), "other_intensity": float(other.intensity),
+            "linear_weights_only_intensity": weights_only, "ridge": float(lin.ridge),
+            "linear_reuse": float(reuse(ops[t.linear_layer])),
+            "other_reuse": float(reuse(ops[t.conv_layer])),
+            "unit": t.work_unit,
+            "linear_flops": float(lin.flops) / n, "linear_bytes": float(lin.bytes.total) / n,
+            "bytes_per_element": get_dtype(t.dtype).bytes}
+
+
+def reuse(op) -> float:
+    """Times each weight is used per pass: a Linear's rows M; a conv's N.H_out.W_out; 0 if none."""
+    if isinstance(op, Gemm):
+        return op.m if op.weight_operand else 0
+    if isinstance(op, Conv2d):
+        return op.batch * op.out_height * op.out_width
+    return 0
+
+
+def part1_answer(t: Track, nums: dict) -> str:
+    a, b = nums["linear_intensity"], nums["other_intensity"]
+    lin, other, same = _part1_choices(t)
+    if max(a, b) / min(a, b) < SAME_FACTOR:
+        return same
+    return lin if a < b else other
+
+
+def grade_number(number, nums: dict) -> bool:
+    """Within 15 % of the all-operands or the weights-only intensity of the Linear layer."""
+    if number is None:
+        return False
+    try:
+        x = float(number)
+    except (TypeError, ValueError):
+        return False
+    refs = (nums["linear_intensity"], nums["linear_weights_only_intensity"])
+    return any(abs(x - r) <= NUMBER_TOLERANCE * r for r in refs)
+
+
+def _reveal1(t: Track, choice, number) -> Reveal:
+    nums = part1_numbers(t)
+    answer = part1_answer(t, nums)
+    ok_choice, ok_number = choice == answer, grade_number(number, nums)
+    text = _explain1(t, nums, answer)
+    computed = {"choice": answer, "number": nums["linear_intensity"],
+                "number_weights_only": nums["linear_weights_only_intensity"],
+                "tolerance": NUMBER_TOLERANCE, "choice_correct": ok_choice,
+                "number_correct": ok_number}
+    return Reveal(ok_choice and ok_number, {"choice": choice, "number": number}, computed, text, nums)
+
+
+def _explain1(t: Track, n: dict, answer: str) -> str:
+    other = "decode attention" if t.key == "cloud" else t.conv_layer
+    u = n["unit"]
+    s = (f"{t.linear_layer} moves {_f(n['linear_bytes'])} B for {_f(n['linear_flops'])} {u}s: "
+         f"intensity {_f(n['linear_intensity'])} {u}/B (weights-only convention "
+         f"{_f(n['linear_weights_only_intensity'])}), against {_f(n['other_intensity'])} for "
+         f"{other}; the ridge of {t.hardware} in {t.dtype} is {_f(n['ridge'])}. ")
+    s += (f"Each weight of {t.linear_layer} is used {_f(n['linear_reuse'])} times per pass "
+          f"(once per row of the batch), so it does about 2 x {_f(n['linear_reuse'])} / "
+          f"{_f(n['bytes_per_element'])} {u}s per weight byte. ")
+    if t.key == "cloud":
+        s += ("Decode attention has no weights at all: it reads the KV cache once per new token, "
+              "so its intensity stays near 2(H/H_kv)/bytes whatever the batch. A convolution is "
+              "a Linear whose weights slide over every pixel; the same gate_proj applied to a "
+              "whole prompt (prefill) reuses each weight at every token, exactly like a 1x1 conv, "
+              "and is compute-bound. ")
+    else:
+        s += (f"A conv reuses each weight at every output position: {_f(n['other_reuse'])} times "
+              f"per pass for {t.conv_layer}. ")
+        if n["other_reuse"] <= n["linear_reuse"]:
+            s += ("Streaming one new frame leaves the conv a single position to slide over, so it "
+                  "gets no more reuse than the Linear layer. ")
+    return s + f"Answer: {answer}."
+
+
+# ------------------------------------------------------------------------------- Part 2
+
+
+def part2_numbers(t: Track) -> dict:
+    """Intensity, FLOPs and bytes of the scaling layer at x and 2x (x = the slider default)."""
+    x = t.sliders[t.scale_param][2]
+    a = track_profile(t, scale=x).layer(t.scaling_layer_name)
+    b = track_profile(t, scale=2 * x).layer(t.scaling_layer_name)
+    return {"value": x, "doubled": 2 * x, "intensity": float(a.intensity),
+            "intensity_doubled": float(b.intensity),
+            "ratio": float(b.intensity) / float(a.intensity),
+            "flops_growth": float(b.flops) / float(a.flops),
+            "bytes_growth": float(b.bytes.total) / float(a.bytes.total), "ridge": float(a.ridge)}
+
+
+def _reveal2(t: Track, choice, number) -> Reveal:
+    n = part2_numbers(t)
+    answer = trend(n["ratio"])
+    text = (f"Doubling {t.scale_param} from {n['value']:,} to {n['doubled']:,} multiplies "
+            f"{t.scaling_layer_name}'s FLOPs by {_f(n['flops_growth'])} and its bytes by "
+            f"{_f(n['bytes_growth'])}, so its intensity goes from {_f(n['intensity'])} to "
+            f"{_f(n['intensity_doubled'])} {t.work_unit}/B (x{_f(n['ratio'])}; ridge {_f(n['ridge'])}). "
+            + _why2(t) + f"Answer: {answer}.")
+    return Reveal(choice == answer, {"choice": choice}, {"choice": answer, "ratio": n["ratio"]},
+                  text, n)
+
+
+def _why2(t: Track) -> str:
+    if t.key == "cloud":
+        return ("In decode each new token reads every cached K and V once: work and traffic both "
+                "grow linearly with the context, so the ratio is pinned near 2(H/H_kv)/bytes. ")
+    if t.scale_param == "resolution":
+        return ("A conv's weights are fixed; more pixels add work and activation traffic "
+                "together, and extra pixels reuse the same weights more. ")
+    return ("Each extra frame reuses the same weights (read once per inference), so the work "
+            "grows faster than the traffic - until activations dominate. ")
+
+
+# ------------------------------------------------------------------------------- Part 3
+
+
+def dw_pair(t: Track):
+    """(standard conv, depthwise-separable pair, description) for the track's Part 3 lock.
+
+    Edge: ResNet-50 layer1.0.conv2 (3x3, 64 ch at 1/4 resolution); Mobile: block features.3
+    of mobilenet-v2-standard vs mobilenet-v2 (same shapes); Tiny: a Conv-TasNet TCN block's
+    dilated 3-tap conv (512 ch) as a standard conv vs depthwise + 1x1; Cloud, whose model
+    has no convolution: a ResNet-style 3x3 conv (256 ch, 56x56) on the H100 at the batch.
+    """
+    w = workload_kwargs(t)
+    if t.key == "edge":
+        op = {l.name: l.op for l in track_layers(t)}["layer1.0.conv2"]
+        desc = "ResNet-50 layer1.0.conv2 (3x3, 64 channels)"
+    elif t.key == "mobile":
+        op = next(l.op for l in track_layers_of(t, "mobilenet-v2-standard") if l.name == "features.3.conv")
+        ops = {l.name: l.op for l in track_layers(t)}
+        return op, (ops["features.3.dw"], ops["features.3.project"]), \
+            "MobileNetV2 block features.3: standard 3x3 vs depthwise 3x3 + 1x1 projection"
+    elif t.key == "tiny":
+        frames, c = w["frames"], 512
+        op = Conv2d(w["batch"], c, c, 1, frames + 2, 1, 3, bias=True)
+        dw = Conv2d(w["batch"], c, c, 1, frames + 2, 1, 3, groups=c, bias=True)
+        pw = Conv2d(w["batch"], c, c, 1, frames, 1, 1, bias=True)
+        return op, (dw, pw), "a Conv-TasNet TCN 3-tap conv over 512 channels (one new frame)"
+    else:
+        op = conv2d(w["batch"], 256, 256, 56, 56, 3)
+        desc = "a ResNet-style 3x3 conv (256 channels, 56x56; Llama has no convolution)"
+    dw, pw = depthwise_separable(op.batch, op.in_channels, op.out_channels, op.height, op.width,
+                                 op.kernel_h, op.stride)
+    return op, (dw, pw), desc
+
+
+def track_layers_of(t: Track, model: str):
+    from ..models import get_model
+    recipe = get_model(model)
+    return recipe.build(recipe.workload(**workload_kwargs(t)))
+
+
+def part3_numbers(t: Track) -> dict:
+    std, sep, desc = dw_pair(t)
+    a = estimate(std, t.hardware, t.dtype)
+    b = total([estimate(o, t.hardware, t.dtype) for o in sep])
+    return {"description": desc, "standard_flops": float(a.flops), "separable_flops": float(b.flops),
+            "flops_cut": float(a.flops) / float(b.flops), "standard_intensity": float(a.intensity),
+            "separable_intensity": float(b.intensity), "depthwise_intensity": float(estimate(sep[0], t.hardware, t.dtype).intensity),
+            "ratio": float(b.intensity) / float(a.intensity), "ridge": float(a.ridge),
+            "standard_bytes": float(a.bytes.total), "separable_bytes": float(b.bytes.total)}
+
+
+def _reveal3(t: Track, choice, number) -> Reveal:
+    n = part3_numbers(t)
+    answer = trend(n["ratio"])
+    text = (f"For {n['description']}: depthwise-separable cuts FLOPs {_f(n['flops_cut'])}x "
+            f"({_f(n['standard_flops'])} -> {_f(n['separable_flops'])}) while bytes go from "
+            f"{_f(n['standard_bytes'])} to {_f(n['separable_bytes'])}, so intensity goes from "
+            f"{_f(n['standard_intensity'])} to {_f(n['separable_intensity'])} {t.work_unit}/B "
+            f"(the depthwise half alone: {_f(n['depthwise_intensity'])}; ridge {_f(n['ridge'])}). "
+            + _why3(answer) + f"Answer: {answer}.")
+    return Reveal(choice == answer, {"choice": choice}, {"choice": answer, "ratio": n["ratio"]},
+                  text, n)
+
+
+def _why3(answer: str) -> str:
+    if answer == TREND[1]:
+        return ("The depthwise conv has K^2 weights per channel and no reuse across channels, and "
+                "the intermediate tensor is written and read again: the arithmetic saved does not "
+                "take the traffic with it. ")
+    if answer == TREND[2]:
+        return ("With one new frame every weight is read once per pass either way, so both forms "
+                "sit at ~2 ops per weight byte: cutting weights cuts bytes as much as work. ")
+    return "Here the separable form saves more traffic than work. "

@@ -1,0 +1,160 @@
+"""Lab locks: every reveal's answer is recomputed here independently from the engine (or
+from closed forms), and the numbers its explanation quotes are checked against it."""
+
+import pytest
+
+from ridgeline.errors import RidgelineError
+from ridgeline.lab import questions as Q
+from ridgeline.lab.tracks import TRACKS, track_profile
+from ridgeline.models import models
+from ridgeline.ops import conv2d, depthwise_separable
+from ridgeline.roofline import estimate
+
+AVAILABLE = [t for t in TRACKS.values() if t.model in models()]
+ids = lambda t: t.key
+
+
+def quoted(x: float) -> str:
+    return f"{float(x):.3g}"
+
+
+def test_three_locks_per_track_with_the_contract_label():
+    for t in TRACKS.values():
+        qs = Q.questions(t)
+        assert [q.part for q in qs] == [1, 2, 3]
+        assert qs[0].numeric == "Your intensity (FLOP/B)"
+        assert qs[1].numeric is None and qs[2].numeric is None
+        assert qs[1].choices == qs[2].choices == ("Rises", "Falls", "Stays about the same")
+        assert t.linear_layer in qs[0].prompt
+
+
+def test_bad_answers_raise():
+    with pytest.raises(RidgelineError, match="part must be"):
+        Q.reveal("cloud", 4, "Rises")
+    with pytest.raises(RidgelineError, match="choice must be one of"):
+        Q.reveal("cloud", 2, "Explodes")
+
+
+# ----------------------------------------------------------------------------- Part 1
+
+
+def test_cloud_part1_from_the_closed_forms():
+    # fp8, batch 4, context 8192: gate_proj 2.B.N.K/(B.K + K.N + B.N) = 7.99;
+    # decode attention 4.H.d.T / (2.H.d + 2.H_kv.T.d + 4.H.T) = 14.2 (scores written + read)
+    b, k, n, h, hkv, d, t = 4, 8192, 28672, 64, 8, 128, 8192
+    lin = 2 * b * n * k / (b * k + k * n + b * n)
+    attn = 4 * b * h * d * t / (2 * b * h * d + 2 * b * hkv * t * d + 4 * b * h * t)
+    r = Q.reveal("cloud", 1, "The Linear layer (gate_proj)", 8.0)
+    assert r.numbers["linear_intensity"] == pytest.approx(lin)
+    assert r.numbers["other_intensity"] == pytest.approx(attn)
+    assert r.computed["choice"] == "The Linear layer (gate_proj)"    # 7.99 < 14.2 / 1.25
+    assert r.correct and r.computed["number_correct"]
+    assert f"intensity {quoted(lin)} FLOP/B" in r.explanation
+    assert f"against {quoted(attn)} for decode attention" in r.explanation
+    assert "used 4 times per pass" in r.explanation
+
+
+@pytest.mark.parametrize("track", AVAILABLE, ids=ids)
+def test_part1_answer_is_the_lower_intensity(track):
+    p = track_profile(track)
+    a = float(p.layer(track.linear_layer).intensity)
+    b = float(p.layer(track.conv_layer).intensity)
+    lin, other, same = Q.questions(track)[0].choices
+    expect = same if max(a, b) / min(a, b) < 1.25 else (lin if a < b else other)
+    for choice in (lin, other, same):
+        r = Q.reveal(track, 1, choice, a)
+        assert r.computed["choice"] == expect
+        assert r.computed["choice_correct"] == (choice == expect)
+        assert r.correct == (choice == expect)                   # the number a is exact
+        assert f"intensity {quoted(a)}" in r.explanation and quoted(b) in r.explanation
+        assert r.student == {"choice": choice, "number": a}
+
+
+@pytest.mark.parametrize("track", AVAILABLE, ids=ids)
+def test_part1_number_tolerance_is_15_percent_of_either_convention(track):
+    lin, *_ = Q.questions(track)[0].choices
+    r = Q.reveal(track, 1, lin, None)
+    exact, weights_only = r.numbers["linear_intensity"], r.numbers["linear_weights_only_intensity"]
+    lo, hi = sorted((exact, weights_only))
+    grade = lambda x: Q.reveal(track, 1, lin, x).computed["number_correct"]
+    assert grade(exact) and grade(weights_only)
+    assert grade(hi * 1.14) and grade(lo * 0.86)
+    assert not grade(hi * 1.16) and not grade(lo * 0.84)
+    assert not grade(2 * hi) and not grade(lo / 2)               # FLOPs-vs-MACs slips fail
+    assert not grade(None) and not grade("abc")
+
+
+def test_tiny_part1_streaming_conv_has_no_more_reuse():
+    r = Q.reveal("tiny", 1, "Both about equally", 2.0)
+    # one frame: bottleneck M = 1 row; the encoder slides over one 16-sample window
+    assert r.numbers["linear_reuse"] == 1 and r.numbers["other_reuse"] == 1
+    assert r.computed["choice"] == "Both about equally" and r.correct
+    assert "single position" in r.explanation
+
+
+# ----------------------------------------------------------------------------- Part 2
+
+
+@pytest.mark.parametrize("track", AVAILABLE, ids=ids)
+def test_part2_answer_recomputed_from_two_profiles(track):
+    x = track.sliders[track.scale_param][2]
+    layer = track.scaling_layer_name
+    a = track_profile(track, scale=x).layer(layer)
+    b = track_profile(track, scale=2 * x).layer(layer)
+    ratio = float(b.intensity / a.intensity)
+    expect = "Rises" if ratio > 1.1 else "Falls" if ratio < 1 / 1.1 else "Stays about the same"
+    r = Q.reveal(track, 2, expect)
+    assert r.correct and r.computed["choice"] == expect
+    assert r.numbers["ratio"] == pytest.approx(ratio)
+    assert r.numbers["flops_growth"] == pytest.approx(float(b.flops / a.flops))
+    assert r.numbers["bytes_growth"] == pytest.approx(float(b.bytes.total / a.bytes.total))
+    assert f"from {quoted(a.intensity)} to {quoted(b.intensity)}" in r.explanation
+    wrong = next(c for c in Q.TREND if c != expect)
+    assert not Q.reveal(track, 2, wrong).correct
+
+
+def test_part2_known_answers():
+    assert Q.reveal("cloud", 2, "Stays about the same").correct     # decode attention: ~2(H/Hkv)/s
+    assert Q.reveal("tiny", 2, "Rises").correct                     # 2nd frame reuses the weights
+    assert Q.reveal("edge", 2, "Rises").correct                     # layer4 conv: more pixels per weight
+
+
+# ----------------------------------------------------------------------------- Part 3
+
+
+def test_cloud_part3_resnet_style_conv_closed_form():
+    # 3x3, 256 -> 256 at 56x56, batch 4: standard MACs = 4.56.56.256.256.9; separable
+    # = 4.56.56.256.(9 + 256): cut = 1/(1/256 + 1/9) = 8.69x (Howard et al., S41)
+    r = Q.reveal("cloud", 3, "Falls")
+    assert r.numbers["flops_cut"] == pytest.approx(1 / (1 / 256 + 1 / 9))
+    std = estimate(conv2d(4, 256, 256, 56, 56, 3), "h100-sxm", "fp8")
+    dw, pw = depthwise_separable(4, 256, 256, 56, 56)
+    sep_bytes = sum(float(estimate(o, "h100-sxm", "fp8").bytes.total) for o in (dw, pw))
+    sep_int = (dw.flops() + pw.flops()) / sep_bytes
+    assert r.numbers["separable_intensity"] == pytest.approx(sep_int)
+    assert r.numbers["standard_intensity"] == pytest.approx(float(std.intensity))
+    assert r.correct and sep_int < float(std.intensity) / 10
+    # depthwise 3x3 stride 1 in 1-byte fp8: 2.K^2/(S^2 + 1) ~ 9 FLOP/B (DATA.md D.3)
+    assert r.numbers["depthwise_intensity"] == pytest.approx(9, rel=0.01)
+    assert f"cuts FLOPs {quoted(r.numbers['flops_cut'])}x" in r.explanation
+
+
+@pytest.mark.parametrize("track", AVAILABLE, ids=ids)
+def test_part3_answer_recomputed(track):
+    std, sep, _ = Q.dw_pair(track)
+    a = estimate(std, track.hardware, track.dtype)
+    flops = sum(o.flops() for o in sep)
+    bytes_ = sum(float(estimate(o, track.hardware, track.dtype).bytes.total) for o in sep)
+    ratio = (flops / bytes_) / float(a.intensity)
+    expect = "Rises" if ratio > 1.1 else "Falls" if ratio < 1 / 1.1 else "Stays about the same"
+    r = Q.reveal(track, 3, expect)
+    assert r.correct and r.numbers["ratio"] == pytest.approx(ratio)
+    assert r.numbers["flops_cut"] == pytest.approx(std.flops() / flops)
+    assert f"{quoted(a.intensity)} to {quoted(flops / bytes_)}" in r.explanation
+
+
+def test_part3_known_answers():
+    assert Q.reveal("mobile", 3, "Falls").correct and Q.reveal("edge", 3, "Falls").correct
+    # one streaming frame: every weight read once either way -> ~2 op/B both
+    r = Q.reveal("tiny", 3, "Stays about the same")
+    assert r.correct and r.numbers["standard_intensity"] == pytest.approx(2, rel=0.02)
