@@ -277,6 +277,16 @@ def test_bandwidth_ops_can_be_compute_bound_on_the_m7():
     assert estimate(gelu, "h100-sxm", "int8").bound == "memory"
 
 
+def test_elementwise_flops_per_element():
+    # residual add: 1 FLOP per output, 2 reads + 1 write
+    add = Elementwise("add", 1000, reads=2)
+    assert add.flops() == 1000 and add.traffic().total == 3000
+    # global 7x7 average pool over 2048 channels: 49 adds per output (a reduction)
+    gap = Elementwise("avgpool", 2048, reads=49)
+    assert gap.flops() == 2048 * 49 and gap.traffic().inputs == 2048 * 49
+    assert Elementwise("prelu", 10, weights=1).flops() == 20
+
+
 def test_embedding_moves_rows_not_the_table():
     e = Embedding(tokens=16, vocab=128_256, dim=8192)
     assert e.params() == 128_256 * 8192                 # footprint held

@@ -15,19 +15,23 @@ from ..errors import MAX_ELEMENTS, RidgelineError, check_dim
 
 #: FLOPs per output element, by operator. NB: conventions, not measurements - e.g. RMSNorm
 #: squares, sums, scales (x * rsqrt * gamma) ~ 4; softmax max, subtract, exp, sum, divide ~ 5.
+#: PReLU compares and scales ~ 2. Names not listed count 1 FLOP per output.
 FLOPS_PER_ELEMENT = {
-    "add": 1, "mul": 1, "relu": 1, "silu": 4, "swiglu": 5, "gelu": 8,
+    "add": 1, "mul": 1, "relu": 1, "prelu": 2, "silu": 4, "swiglu": 5, "gelu": 8,
     "rmsnorm": 4, "layernorm": 7, "batchnorm": 2, "softmax": 5,
     "embedding": 0,
 }
+#: Reductions: each output sums its ``reads`` inputs, so FLOPs = reads per output (the final
+#: divide of a mean is folded in), e.g. a global 7x7 average pool does 49 per channel.
+REDUCTIONS = ("avgpool", "mean", "sum")
 
 
 @dataclass(frozen=True)
 class Elementwise:
     """``elements`` outputs, each reading ``reads`` input elements, plus ``weights`` elements.
 
-    FLOPs = flops_per_element . elements (MACs = 0); traffic = reads.elements (inputs)
-    + elements (outputs) + weights.
+    FLOPs = flops_per_element . elements (reductions: reads . elements; MACs = 0);
+    traffic = reads.elements (inputs) + elements (outputs) + weights.
     """
 
     op: str
@@ -45,6 +49,8 @@ class Elementwise:
         return 0
 
     def flops(self):
+        if self.op in REDUCTIONS:
+            return self.reads * self.elements
         return FLOPS_PER_ELEMENT.get(self.op, 1) * self.elements
 
     def params(self):
