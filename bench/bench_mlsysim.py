@@ -79,6 +79,8 @@ def num(x) -> str:
         return "-"
     if isinstance(x, str):
         return x
+    if abs(x) >= 1e5 and float(x).is_integer():
+        return f"{int(x):,}"  # exact counts (MACs) are shown whole
     return f"{x:,.4g}" if abs(x) < 1e5 else f"{x:.4g}"
 
 
@@ -329,8 +331,21 @@ def compare_vision(ms) -> None:
         lines.append(Line(f"{key} GFLOP at {res[0]}x{res[1]}", ours, theirs,
                           "mlsysim stores one rounded published figure; ridgeline counts each "
                           "layer (check the head and stem conventions)", tol=0.05))
+    if "resnet50" in known:
+        lines.append(resnet_macs_line())
     if lines:
         table(lines)
+
+
+def resnet_macs_line() -> Line:
+    """Layer-by-layer MACs against mlsysim's own ResNet-50 walk (He et al. 2016, Table 1)."""
+    from mlsysim.physics.layers import calc_resnet_bottleneck_macs
+    ours = ridgeline.profile("resnet50", batch=1, resolution=(224, 224)).totals.macs
+    v15 = calc_resnet_bottleneck_macs(stride_on_3x3=True)["total"]
+    v1 = calc_resnet_bottleneck_macs(stride_on_3x3=False)["total"]
+    return Line("resnet50 MACs at 224x224 (v1.5 walk)", float(ours), float(v15),
+                f"mlsysim's walk gives {v15:,} with torchvision's v1.5 stride on the 3x3 and "
+                f"{v1:,} with the paper's stride on the first 1x1", tol=1e-9)
 
 
 # --- ridgeline alone ----------------------------------------------------------------------
