@@ -41,10 +41,9 @@ def residual_add(layers: list, name: str, group: str, elements):
 def global_avg_pool(layers: list, name: str, group: str, batch, channels, h, w):
     """AdaptiveAvgPool2d(1): N.C outputs, each reading its H.W map.
 
-    NB: modelled as an Elementwise op with reads = H.W so the traffic is exact (the input
-    once, N.C outputs); its FLOPs are reported as 1 per output instead of H.W adds - under
-    0.01 % of either network's FLOPs. Pool2d cannot express it: its window is square and the
-    final map at 3840x2160 is not (68 x 120 for ResNet-50).
+    An Elementwise reduction with reads = H.W: traffic is the input once plus N.C outputs,
+    FLOPs = H.W adds per output. (Pool2d cannot express it: its window is square and the
+    final map at 3840x2160 is not - 68 x 120 for ResNet-50.)
     """
     layers.append(Layer(name, Elementwise("avgpool", batch * channels, reads=h * w), 1, group))
 
