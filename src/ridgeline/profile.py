@@ -43,9 +43,15 @@ class Capacity:
 
     def message(self) -> str:
         gb = lambda b: f"{float(np.max(b)) / 1e9:.3g} GB"  # noqa: E731
+        in_store = self.weights_in == "weight_store"
+        where = f"; weights {gb(self.weights_bytes)} stream from the weight store" if in_store else ""
         if np.all(self.fits):
-            return f"fits: {gb(self.working_bytes)} of {gb(self.memory_bytes)}"
-        return (f"does not fit: weights {gb(self.weights_bytes)} + KV cache {gb(self.kv_cache_bytes)}"
+            return f"fits: {gb(self.working_bytes)} of {gb(self.memory_bytes)}{where}"
+        if in_store and np.any(self.weights_bytes > self.weight_store_bytes):
+            return (f"does not fit: weights {gb(self.weights_bytes)} > {gb(self.weight_store_bytes)}"
+                    " of weight store (flash)")
+        weights = "" if in_store else f"weights {gb(self.weights_bytes)} + "
+        return (f"does not fit: {weights}KV cache {gb(self.kv_cache_bytes)}"
                 f" + activations {gb(self.activation_bytes)} > {gb(self.memory_bytes)} of device memory")
 
 
