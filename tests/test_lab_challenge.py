@@ -1,0 +1,172 @@
+"""Part 3 challenge: every mix of every track is enumerated; the starting design fails (on the
+memory wall, over the power budget), at least one design passes, and every verdict and reason
+agrees with numbers recomputed independently through ridgeline.profile."""
+
+import re
+
+import pytest
+
+from ridgeline import profile
+from ridgeline.errors import RidgelineError
+from ridgeline.lab import challenge as C
+from ridgeline.lab.tracks import TRACKS, required_rate, time_budget
+
+ALL = list(TRACKS.values())
+ids = lambda t: t.key
+
+
+@pytest.fixture(scope="module", params=ALL, ids=ids)
+def enumerated(request):
+    t = request.param
+    return t, C.enumerate_designs(t)
+
+
+def independent(t, choices, batch=None, scale=None):
+    """Totals of a design straight from ridgeline.profile on its substituted layers."""
+    layers, dtype, w = C.design_layers(t, choices, batch, scale)
+    p = profile(t.model, t.hardware, dtype, layers=layers, **w)
+    return p, w
+
+
+def test_every_mix_is_enumerated(enumerated):
+    t, results = enumerated
+    n = 1
+    for s in C.slots(t):
+        assert s.default in s.choices
+        n *= len(s.choices)
+    assert len(results) == n == len({tuple(sorted(r.choices.items())) for r in results})
+
+
+def test_start_fails_on_the_memory_wall_over_budget(enumerated):
+    t, _ = enumerated
+    start = C.evaluate_design(t, C.starting_design(t))
+    assert not start.passes
+    assert start.power_w > t.power_budget_w                      # exceeds the power budget
+    assert start.intensity < start.ridge                          # memory-bound
+    assert any(r.startswith("power") for r in start.reasons)
+    p, w = independent(t, C.starting_design(t))
+    assert start.power_w == pytest.approx(float(p.totals.energy_j) * required_rate(t, w))
+    assert start.ridge == pytest.approx(float(p.totals.ridge))
+
+
+def test_at_least_one_design_passes(enumerated):
+    t, results = enumerated
+    winners = [r for r in results if r.passes]
+    assert winners
+    for r in winners[:3]:
+        p, w = independent(t, r.choices)
+        assert float(p.totals.energy_j) * required_rate(t, w) <= t.power_budget_w
+        assert float(p.totals.intensity) >= t.intensity_floor
+        assert float(p.totals.time_s) <= time_budget(t, w)
+        assert bool(p.capacity.fits)
+        assert r.reasons == []
+
+
+def _quoted(x):
+    return f"{x:.3g}"
+
+
+def test_verdicts_and_reasons_match_the_numbers(enumerated):
+    t, results = enumerated
+    for r in results:
+        assert r.power_w == pytest.approx(r.energy_j * r.rate_hz)
+        assert r.intensity == pytest.approx(r.flops / r.bytes)
+        checks = {"power": r.power_w <= t.power_budget_w, "intensity": r.intensity >= r.floor,
+                  "deadline": r.time_s <= r.time_budget_s, "fits": r.fits}
+        assert r.checks == checks and r.passes == all(checks.values())
+        text = " | ".join(r.reasons)
+        assert (f"power {_quoted(r.power_w)} W" in text) == (not checks["power"])
+        assert (f"intensity {_quoted(r.intensity)}" in text) == (not checks["intensity"])
+        assert (f"takes {_quoted(r.time_s * 1e3)} ms" in text) == (not checks["deadline"])
+        assert ("does not fit" in text) == (not checks["fits"])
+        assert len(r.reasons) == sum(not v for v in checks.values())
+
+
+@pytest.mark.parametrize("track", ALL, ids=ids)
+def test_a_sample_of_designs_matches_the_profile(track):
+    results = C.enumerate_designs(track)
+    for r in results[:: max(1, len(results) // 6)]:
+        p, _ = independent(track, r.choices)
+        assert r.flops == pytest.approx(float(p.totals.flops))
+        assert r.bytes == pytest.approx(float(p.totals.bytes.total))
+        assert r.time_s == pytest.approx(float(p.totals.time_s))
+        assert r.energy_j == pytest.approx(float(p.totals.energy_j))
+        assert r.fits == bool(p.capacity.fits)
+
+
+@pytest.mark.parametrize("track", ALL, ids=ids)
+def test_the_floor_is_a_parameter(track):
+    start = C.starting_design(track)
+    assert C.evaluate_design(track, start, floor=0).checks["intensity"]
+    never = C.enumerate_designs(track, floor=1e6)
+    assert not any(r.passes for r in never)
+    assert all(re.search(r"below the floor of 1e\+06", " ".join(r.reasons)) for r in never)
+    with pytest.raises(RidgelineError):
+        C.evaluate_design(track, start, floor=-1)
+
+
+def test_bad_slots_raise():
+    with pytest.raises(RidgelineError, match="unknown slot"):
+        C.evaluate_design("cloud", {"Warp drive": "on"})
+    with pytest.raises(RidgelineError, match="takes one of"):
+        C.evaluate_design("cloud", {"Precision": "fp4"})
+
+
+# -------------------------------------------------------------- substitutions are faithful
+
+
+def test_default_designs_are_the_published_models():
+    for key, model in (("mobile", "mobilenet-v2"), ("tiny", "conv-tasnet"), ("edge", "resnet50")):
+        t = TRACKS[key]
+        r = C.evaluate_design(t, C.starting_design(t))
+        p = profile(model, t.hardware, t.dtype, **C.design_layers(t, C.starting_design(t))[2])
+        assert r.flops == pytest.approx(float(p.totals.flops))
+        assert r.energy_j == pytest.approx(float(p.totals.energy_j))
+
+
+def test_mobile_all_standard_is_the_standard_twin():
+    t = TRACKS["mobile"]
+    choices = {s.name: "Conv2D 3x3" for s in C.slots(t)}
+    r = C.evaluate_design(t, choices)
+    w = C.design_layers(t, choices)[2]
+    p = profile("mobilenet-v2-standard", t.hardware, t.dtype, **w)
+    assert r.flops == pytest.approx(float(p.totals.flops))
+    assert r.bytes == pytest.approx(float(p.totals.bytes.total))
+
+
+def test_edge_depthwise_cuts_the_3x3_flops():
+    t = TRACKS["edge"]
+    base = C.starting_design(t)
+    dw = dict(base, **{"layer4 3x3 convs": "DW-separable 3x3"})
+    a, b = C.evaluate_design(t, base), C.evaluate_design(t, dw)
+    # layer4's three 3x3 convs (512 ch): standard 9.512.512 MACs per pixel -> 9.512 + 512.512
+    layers = C.design_layers(t, base)[0]
+    conv2 = sum(l.op.flops() for l in layers if l.name.startswith("layer4") and l.name.endswith("conv2"))
+    assert a.flops - b.flops == pytest.approx(conv2 * (1 - (1 / 512 + 1 / 9)), rel=1e-6)
+
+
+def test_cloud_bf16_never_fits_and_kv_heads_change_the_cache():
+    t = TRACKS["cloud"]
+    for r in C.enumerate_designs(t):
+        if r.choices["Precision"] == "bf16":
+            assert not r.fits and not r.passes           # 141 GB of weights > 80 GB
+    mqa = C.design_layers(t, {"KV heads": "MQA (1 KV head)"})[0]
+    gqa = C.design_layers(t, {})[0]
+    kv = lambda layers: next(l.op for l in layers if l.name == "attention").traffic().kv_cache
+    assert kv(gqa) == 8 * kv(mqa)                        # 2.B.H_kv.T.d: 8 heads vs 1
+
+
+def test_tiny_scale_sets_the_frames():
+    t = TRACKS["tiny"]
+    r = C.evaluate_design(t, {}, scale=4)
+    assert r.choices[C.FRAMES_SLOT] == "4"
+    assert r.rate_hz == 250                              # 1000 frames/s / 4
+    assert len(C.enumerate_designs(t, scale=4)) == len(C.all_choices(t)) // 4
+
+
+def test_pareto_front_is_not_dominated():
+    results = C.enumerate_designs("mobile")
+    front = C.pareto_front(results)
+    assert front
+    for f in front:
+        assert not any(o.energy_j < f.energy_j and o.intensity > f.intensity for o in results)
