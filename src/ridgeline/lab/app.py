@@ -8,11 +8,12 @@ app = marimo.App(width="medium", app_title="ridgeline lab")
 def _():
     import marimo as mo
 
+    from ridgeline.errors import RidgelineError
     from ridgeline.hardware import get_hardware
-    from ridgeline.lab import report, views
+    from ridgeline.lab import charts, report, views
     from ridgeline.lab import tracks as T
     from ridgeline.lab.ledger import Ledger
-    return Ledger, T, get_hardware, mo, report, views
+    return Ledger, RidgelineError, T, charts, get_hardware, mo, report, views
 
 
 @app.cell(hide_code=True)
@@ -138,7 +139,7 @@ def _(Q, ledger, mo, set_locks_rev, set_notes_rev, views):
         """The student's answer beside the computed one, and the numbers that decide it."""
         p = locked["payload"]
         rv = Q.reveal(track, q.part, p.get("choice"), p.get("number"))
-        verdict = "✅ Your prediction was right." if rv.correct else "❌ Not this time."
+        verdict = "Your prediction was right." if rv.correct else "Not this time."
         return mo.md(
             f"### Reveal\n\n**{verdict}**\n\n{views.compare_table(rv.student, rv.computed)}\n\n"
             f"{views.escape_md(rv.explanation)}\n\n"
@@ -196,10 +197,38 @@ def _(T, locks, mo, track):
 
 
 @app.cell(hide_code=True)
-def _(T, layer1, mo, peek1, track, views):
-    _est = T.track_profile(track).layer(layer1.value).to_dict()
-    mo.vstack([mo.hstack([layer1, peek1], justify="start", gap=2),
-               mo.md(views.card_markdown(_est, track.work_unit))])
+def _(W, layer1, track):
+    card1 = W.layer_card(track, layer1.value)
+    return (card1,)
+
+
+@app.cell(hide_code=True)
+def _(card1, charts, layer1, mo, peek1, track, views):
+    mo.vstack([mo.md("### Workbench: Layer Profiler"),
+               mo.hstack([layer1, peek1], justify="start", gap=2),
+               mo.hstack([mo.md(views.card_markdown(card1, track.work_unit)),
+                          charts.gauge_chart(card1)], justify="start", gap=2, wrap=True)])
+
+
+@app.cell(hide_code=True)
+def _(W, layer1, mo, peek1, track, views):
+    mo.stop(not peek1.value)
+    mo.md(views.peek_markdown(W.math_peek(track, layer1.value), ("layer", "energy", "roofline")))
+
+
+@app.cell(hide_code=True)
+def _(W, charts, layer1, track):
+    charts.roofline_chart(W.roofline(track), highlight=layer1.value,
+                          title=f"Roofline: every layer of {track.model} on {track.hardware}")
+
+
+@app.cell(hide_code=True)
+def _(W, charts, locks, mo, track, views):
+    mo.stop(1 not in locks)
+    _cmp = W.compare_linear_conv(track)
+    mo.vstack([mo.md("### Linear vs Conv: weight reuse"),
+               mo.md(views.compare_rows_markdown(_cmp["rows"], track.work_unit)),
+               charts.reuse_chart(_cmp["rows"])])
 
 
 @app.cell(hide_code=True)
@@ -237,6 +266,106 @@ def _(lock2, lock_view, locks, questions):
 
 
 @app.cell(hide_code=True)
+def _(locks, mo, track, views):
+    mo.stop(2 not in locks)
+    batch2 = mo.ui.slider(**views.slider_args(track, "batch", part=2), label="Batch",
+                          show_value=True)
+    scale2 = mo.ui.slider(**views.slider_args(track, track.scale_param, part=2),
+                          label=track.scale_label, show_value=True)
+    peek2 = mo.ui.switch(label="Math peek")
+    return batch2, peek2, scale2
+
+
+@app.cell(hide_code=True)
+def _(batch2, mo, peek2, scale2):
+    mo.vstack([mo.md("### Workbench: scale it"),
+               mo.hstack([batch2, scale2, peek2], justify="start", gap=2, wrap=True)])
+
+
+@app.cell(hide_code=True)
+def _(W, batch2, scale2, track):
+    traj = W.trajectory(track, batch2.value, scale2.value)
+    return (traj,)
+
+
+@app.cell(hide_code=True)
+def _(charts, mo, track, traj):
+    mo.hstack([charts.trajectory_chart(traj, track.scale_label, track.work_unit),
+               charts.growth_chart(traj, track.scale_label)], wrap=True, justify="start")
+
+
+@app.cell(hide_code=True)
+def _(T, batch2, mo, scale2, track, traj, views):
+    mo.md(views.breaks_markdown(track, traj, T.track_profile(track, batch2.value, scale2.value)))
+
+
+@app.cell(hide_code=True)
+def _(W, batch2, mo, peek2, scale2, track, views):
+    mo.stop(not peek2.value)
+    mo.md(views.peek_markdown(
+        W.math_peek(track, track.scaling_layer_name, batch2.value, scale2.value),
+        ("layer", "roofline")))
+
+
+@app.cell(hide_code=True)
+def _(W, batch2, charts, scale2, track):
+    charts.roofline_chart(W.roofline(track, batch2.value, scale2.value,
+                                     layers=list(track.trajectory_layers)),
+                          title="Roofline: the trajectory layers at this setting")
+
+
+@app.cell(hide_code=True)
+def _(get_probes_rev, ledger, locks, mo, track):
+    mo.stop(2 not in locks)
+    get_probes_rev()
+    probes = ledger.state(track.key)["probes"]
+    return (probes,)
+
+
+@app.cell(hide_code=True)
+def _(RidgelineError, W, probes, track):
+    # The 5-move rule holds the other settings at the track's defaults, so every probe
+    # answers the same question however the sliders above are moved.
+    game = W.new_game(track)
+    for _p in probes:
+        if game.done:
+            break
+        try:
+            game = game.probe(_p["payload"]["value"])
+        except (RidgelineError, KeyError, TypeError, ValueError):
+            pass  # a probe this version cannot replay (range changed): skip, never crash
+    return (game,)
+
+
+@app.cell(hide_code=True)
+def _(RidgelineError, T, game, ledger, mo, set_probes_rev, track):
+    def _on_probe(value):
+        if value is None or game.done:
+            return
+        try:
+            _next = game.probe(value)
+        except RidgelineError:
+            return  # outside the range: the number field's bounds already say so
+        _v, _answer = _next.probes[-1]
+        ledger.append("probe", track.key, {
+            "part": 2, "param": game.param, "layer": game.layer, "value": _v,
+            "answer": _answer, "index": _next.used})
+        set_probes_rev(lambda r: r + 1)
+
+    probe_form = mo.ui.number(start=game.lo, stop=game.hi, step=1,
+                              label=f"Probe value ({T.SCALE_LABELS[game.param]})").form(
+        submit_button_label="Commit probe", on_change=_on_probe)
+    return (probe_form,)
+
+
+@app.cell(hide_code=True)
+def _(game, mo, probe_form, views):
+    mo.vstack([mo.md(views.probe_intro(game)),
+               mo.md("") if game.done else probe_form,
+               mo.md(views.probes_markdown(game))])
+
+
+@app.cell(hide_code=True)
 def _(locks, mo, questions, reveal_view, track):
     mo.stop(2 not in locks)
     reveal_view(track, questions[2], locks[2])
@@ -268,6 +397,96 @@ def _(lock_form, locks, questions, track):
 @app.cell(hide_code=True)
 def _(lock3, lock_view, locks, questions):
     lock_view(questions[3], locks.get(3), lock3)
+
+
+@app.cell(hide_code=True)
+def _():
+    from ridgeline.lab import challenge as C
+    return (C,)
+
+
+@app.cell(hide_code=True)
+def _(C, locks, mo, track, views):
+    mo.stop(3 not in locks)
+    _start = C.starting_design(track)
+    slots3 = mo.ui.dictionary({
+        _s.name: mo.ui.dropdown(options=list(_s.choices), value=_start.get(_s.name, _s.default),
+                                label=_s.name)
+        for _s in C.slots(track)})
+    batch3 = mo.ui.slider(**views.slider_args(track, "batch", part=3), label="Batch",
+                          show_value=True)
+    scale3 = mo.ui.slider(**views.slider_args(track, track.scale_param, part=3),
+                          label=track.scale_label, show_value=True)
+    floor3 = mo.ui.number(start=0, value=track.intensity_floor, step=1,
+                          label="Intensity floor (FLOP/B)")
+    peek3 = mo.ui.switch(label="Math peek")
+    return batch3, floor3, peek3, scale3, slots3
+
+
+@app.cell(hide_code=True)
+def _(batch3, floor3, mo, peek3, scale3, slots3):
+    mo.vstack([
+        mo.md("### Workbench: the Lego toolkit\n\nSwap operators in the backbone's slots; "
+              "every slider is unlocked. Design workload:"),
+        mo.hstack([batch3, scale3, floor3, peek3], justify="start", gap=2, wrap=True),
+        mo.hstack(list(slots3.elements.values()), justify="start", gap=2, wrap=True),
+    ])
+
+
+@app.cell(hide_code=True)
+def _(C, batch3, floor3, scale3, slots3, track):
+    design3 = C.evaluate_design(track, dict(slots3.value), batch3.value, scale3.value,
+                                floor3.value)
+    return (design3,)
+
+
+@app.cell(hide_code=True)
+def _(C, batch3, floor3, ledger, mo, scale3, set_design_rev, slots3, track, views):
+    def _submit(count):
+        _r = C.evaluate_design(track, dict(slots3.value), batch3.value, scale3.value,
+                               floor3.value)
+        ledger.append("design", track.key, views.design_payload(
+            _r, batch3.value, scale3.value, floor3.value))
+        set_design_rev(lambda r: r + 1)
+        return (count or 0) + 1
+
+    submit3 = mo.ui.button(label="Submit design", on_click=_submit, value=0, kind="success")
+    return (submit3,)
+
+
+@app.cell(hide_code=True)
+def _(design3, mo, submit3, track, views):
+    mo.vstack([mo.md(views.design_markdown(design3, track)), submit3])
+
+
+@app.cell(hide_code=True)
+def _(design3, mo, peek3, track, views):
+    mo.stop(not peek3.value)
+    mo.md(views.design_peek(design3, track))
+
+
+@app.cell(hide_code=True)
+def _(get_design_rev, ledger, locks, mo, track):
+    mo.stop(3 not in locks)
+    get_design_rev()
+    submitted = ledger.state(track.key)["design"]
+    return (submitted,)
+
+
+@app.cell(hide_code=True)
+def _(C, charts, mo, submitted, track, views):
+    mo.stop(submitted is None, mo.md("*Submit your design to see where it sits among all "
+                                     "possible operator mixes.*"))
+    _p = submitted["payload"]
+    _all = C.enumerate_designs(track, _p.get("batch"), _p.get("scale"), _p.get("floor"))
+    mo.vstack([
+        mo.md(views.submitted_markdown(submitted, _all)),
+        charts.design_chart(views.design_rows(_all), views.design_point(_p),
+                            _all[0].floor if _all else track.intensity_floor,
+                            _all[0].energy_budget_j if _all else None, unit=track.work_unit,
+                            ridge=_all[0].ridge if _all else None,
+                            y_title="Energy per inference (J); budget = power budget / rate"),
+    ])
 
 
 @app.cell(hide_code=True)

@@ -47,10 +47,13 @@ def _top(title: str, layers: list[dict], width=WIDTH, height=HEIGHT) -> VegaLite
                      "layer": layers})
 
 
-def _q(field: str, title: str | None = None, log: bool = False, domain=None, fmt=None) -> dict:
+def _q(field: str, title: str | None = None, log: bool = False, domain=None, fmt=None,
+       si: bool = False) -> dict:
     enc = {"field": field, "type": "quantitative"}
     if title is not None:
         enc["title"] = title
+    if si:  # 2e+15 and 200,000,000,000 read better as 2P and 200G
+        enc["axis"] = {"format": "~s"}
     scale = {}
     if log:
         scale["type"] = "log"
@@ -97,12 +100,17 @@ def _positive(xs):
 
 # -- Part 1 and everywhere -------------------------------------------------------------------
 
-def roofline_chart(data: dict, title: str = "Roofline: the layers on the device") -> VegaLite:
-    """The device roof (min(peak, BW x I), from workbench.roofline) with the layers on it."""
+def roofline_chart(data: dict, title: str = "Roofline: the layers on the device",
+                   highlight: str | None = None) -> VegaLite:
+    """The device roof (min(peak, BW x I), from workbench.roofline) with the layers on it;
+    the ``highlight`` layer is ringed."""
     u = data.get("work_unit", "FLOP")
-    x = _q("intensity", f"Arithmetic intensity ({u}/B)", log=True)
-    y = _q("attainable", f"Attainable {u}/s", log=True)
-    return _top(title, [
+    x = _q("intensity", f"Arithmetic intensity ({u}/B, log)", log=True)
+    y = _q("attainable", f"Attainable {u}/s (log)", log=True, si=True)
+    ring = [p for p in data["points"] if p["layer"] == highlight]
+    extra = [_layer(ring, {"type": "point", "size": 400, "strokeWidth": 2, "color": "black"},
+                    {"x": x, "y": y, "tooltip": _tip("layer")})] if ring else []
+    return _top(title, extra + [
         _layer(data["roof"], {"type": "line", "color": "#444"}, {"x": x, "y": y}),
         _layer([{"intensity": data["ridge"], "what": "ridge"}],
                {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
@@ -135,9 +143,13 @@ def reuse_chart(rows: list[dict]) -> VegaLite:
     """Weight reuse (MACs per weight) of the compared layers: why their intensities differ."""
     data = [{"layer": r["name"][:60], "reuse": r["weight_reuse"], "intensity": r["intensity"]}
             for r in rows if r.get("weight_reuse")]
+    base = min([d["reuse"] for d in data] + [1.0]) / 2  # a log axis has no zero to start from
+    for d in data:
+        d["base"] = base
     return _top("Weight reuse: MACs per weight", [
         _layer(data, {"type": "bar"},
                {"y": _n("layer", None), "x": _q("reuse", "MACs per weight (log)", log=True),
+                "x2": {"field": "base"},
                 "color": _n("layer", legend=False),
                 "tooltip": _tip("layer", ("reuse", ",.4~g"), ("intensity", ".3~g"))}),
     ], height=32 * max(1, len(data)))
@@ -194,19 +206,20 @@ def growth_chart(traj: dict, label: str) -> VegaLite:
 
 def design_chart(designs: list[dict], mine: dict | None, floor: float, y_cap: float | None,
                  y_field: str = "energy_j", y_title: str = "Energy per inference (J)",
-                 unit: str = "FLOP") -> VegaLite:
+                 unit: str = "FLOP", ridge: float | None = None) -> VegaLite:
     """Every operator mix (``y_field`` vs aggregate intensity) with the feasible region shaded.
 
     Feasible: intensity >= floor and y <= y_cap (the power budget expressed on this axis).
     The student's design is the black diamond. ``designs`` rows need intensity, y_field,
     passes and label.
     """
-    xs = _positive([d["intensity"] for d in designs] + [floor] + ([mine["intensity"]] if mine else []))
+    xs = _positive([d["intensity"] for d in designs] + [floor, ridge]
+                   + ([mine["intensity"]] if mine else []))
     ys = _positive([d[y_field] for d in designs] + [y_cap] + ([mine[y_field]] if mine else []))
     xlo, xhi = min(xs) / 2, max(xs) * 2
     ylo, yhi = min(ys) / 2, max(ys) * 2
     x = _q("intensity", f"Aggregate intensity ({unit}/B, log)", log=True, domain=(xlo, xhi))
-    y = _q(y_field, f"{y_title} (log)", log=True, domain=(ylo, yhi))
+    y = _q(y_field, f"{y_title} (log)", log=True, domain=(ylo, yhi), si=True)
     rows = [{"label": d.get("label", ""), "intensity": d["intensity"], y_field: d[y_field],
              "status": "PASS" if d.get("passes") else "FAIL"} for d in designs]
     layers = [
@@ -220,6 +233,10 @@ def design_chart(designs: list[dict], mine: dict | None, floor: float, y_cap: fl
                {"x": x, "y": y, "color": _n("status", "status", PASS_SCALE),
                 "tooltip": _tip("label", ("intensity", ".3~g"), (y_field, ".3~g"), "status")}),
     ]
+    if ridge:
+        layers.append(_layer([{"intensity": ridge, "what": "ridge (the memory wall)"}],
+                             {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
+                             {"x": _q("intensity"), "tooltip": _tip("what", ("intensity", ".3~g"))}))
     if mine:
         layers.append(_layer(
             [{"label": "your design", "intensity": mine["intensity"], y_field: mine[y_field]}],

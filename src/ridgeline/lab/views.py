@@ -168,3 +168,198 @@ def track_markdown(track, device_name: str, crisis: dict) -> str:
         f"**The intensity crisis.** {escape_md(track.crisis_text)}", "",
         pairs_table(crisis.items(), ("The crisis in this track's numbers", "value")),
     ])
+
+
+PEEK_TITLES = {"layer": "Intensity of this layer", "energy": "Energy of one pass",
+               "roofline": "Time and ridge (roofline)", "gemm": "Linear (GEMM)",
+               "conv": "Convolution", "attention": "Attention"}
+
+
+def peek_markdown(peek: dict, keys=("layer", "energy", "roofline")) -> str:
+    """Math peek: each formula (LaTeX from workbench.math_peek) as a display equation."""
+    out = ["#### Math peek: the formulas with your numbers", "",
+           "FLOPs = 2 × MACs; s = bytes per element; intensity I = FLOPs / bytes moved."]
+    for k in keys:
+        if peek.get(k):
+            out += ["", f"**{PEEK_TITLES.get(k, k)}**", "", "$$", peek[k], "$$"]
+    return "\n".join(out)
+
+
+def compare_rows_markdown(rows: list[dict], unit: str = "FLOP") -> str:
+    """Part 1's comparison table: per layer FLOPs, bytes, weight reuse, intensity, bound."""
+    out = ["| Layer | FLOPs | Bytes | Weight reuse (MACs / weight) | Intensity | Bound |",
+           "|---|---:|---:|---:|---:|---|"]
+    for r in rows:
+        reuse = format_ratio(r["weight_reuse"]) if r.get("weight_reuse") else "no weights"
+        out.append(f"| {_one_line(r['name'])} | {format_si(r['flops'], unit)} | "
+                   f"{format_si(r['bytes']['total'], 'B')} | {reuse} | "
+                   f"{format_ratio(r['intensity'], unit + '/B')} | {r['bound']} |")
+    if rows:
+        out += ["", (f"Ridge: {format_ratio(rows[0]['ridge'], unit + '/B')}. A layer below it "
+                    "waits on memory; weight reuse is what lifts a layer above it.")]
+    return "\n".join(out)
+
+
+def breaks_markdown(track, traj: dict, prof) -> str:
+    """Where scaling breaks the system: at the sliders, and first along the swept range."""
+    label = track.scale_label
+    b = traj["breaks"]
+    t = float(prof.totals.time_s)
+    late = t > track.deadline_s
+    lines = ["#### Where scaling breaks the system", "",
+             f"- At this setting: memory {escape_md(prof.capacity.message())}.",
+             (f"- One pass takes {format_si(t, 's')} against the {format_si(track.deadline_s, 's')}"
+             f" deadline: {'**misses it**' if late else 'meets it'}.")]
+    unfit, first_late = b.get("first_unfit"), b.get("first_late")
+    lines.append(f"- Along {label}: " + (f"exceeds device memory from {label} = {unfit:,.0f}."
+                                        if unfit is not None else
+                                        "fits device memory over the whole range."))
+    lines.append(f"- Along {label}: " + (f"misses the deadline from {label} = {first_late:,.0f}."
+                                        if first_late is not None else
+                                        "meets the deadline over the whole range."))
+    return "\n".join(lines)
+
+
+def probe_intro(game) -> str:
+    """The 5-move rule, stated, with the counter the UI contract names."""
+    from .tracks import SCALE_LABELS
+    label = SCALE_LABELS.get(game.param, game.param)
+    return "\n".join([
+        "#### The 5-move rule", "",
+        (f"Bracket where **{escape_md(game.layer)}** flips between memory- and compute-bound as "
+        f"{label} goes from {game.lo:,} to {game.hi:,} (other settings at the track's defaults). "
+        f"Each committed probe answers *memory* or *compute*; after {game.limit}, the solver's "
+        "exact crossover is revealed."), "",
+        f"**Probes used: {game.used}/{game.limit}**"])
+
+
+def probes_markdown(game) -> str:
+    """The committed probes, the bracket so far, and after the last one the solver's answer."""
+    if not game.probes:
+        return "*No probes committed yet.*"
+    out = ["| # | Value | Bound |", "|---:|---:|---|"]
+    out += [f"| {i} | {v:,} | {a} |" for i, (v, a) in enumerate(game.probes, 1)]
+    lo, hi = game.bracket
+    out += ["", (f"Your bracket: {'…' if lo is None else f'{lo:,}'} – "
+                f"{'…' if hi is None else f'{hi:,}'}.")]
+    if game.done:
+        r = game.reveal()
+        verdict = ("your bracket contains it ✅" if r["bracket_contains"]
+                   else "outside your bracket")
+        head = (f"**{escape_md(r['text'])}**" if r["crossover"] is not None
+                else f"**{escape_md(game.layer)} never crosses**")
+        out += ["", head + (f" — {verdict}." if r["crossover"] is not None else "."),
+                "", f"*Solver:* {escape_md(r['reason'])}"]
+    return "\n".join(out)
+
+
+_WORKLOAD_FIELD = {"batch": "batch", "seq-len": "seq_len", "frames": "frames",
+                   "resolution": "resolution"}
+
+
+def slider_default(track, param: str, part: int = 1) -> int:
+    """Where a slider starts: the track's default, or in Part 3 its challenge workload."""
+    from .tracks import workload_kwargs
+    lo, hi, default = track.sliders[param]
+    if part == 3:
+        value = workload_kwargs(track, part=3)[_WORKLOAD_FIELD[param]]
+        default = value[0] if param == "resolution" else value
+    return int(min(max(int(default), lo), hi))
+
+
+def slider_args(track, param: str, part: int = 1) -> dict:
+    """``steps`` and ``value`` for ``mo.ui.slider`` (the start value is always a stop)."""
+    lo, hi, _ = track.sliders[param]
+    value = slider_default(track, param, part)
+    return {"steps": slider_steps(lo, hi, value), "value": value}
+
+
+# -- Part 3 ------------------------------------------------------------------------------------
+
+def design_payload(result, batch, scale, floor) -> dict:
+    """What the ledger stores for a submitted design: the choices, settings and its numbers."""
+    from dataclasses import asdict
+    res = result.to_dict() if hasattr(result, "to_dict") else asdict(result)
+    return {"part": 3, "choices": dict(res.get("choices", {})), "batch": batch, "scale": scale,
+            "floor": floor, "result": res}
+
+
+def design_markdown(r, track) -> str:
+    """Live PASS/FAIL with reasons and the numbers that decide it."""
+    u = track.work_unit
+    verdict = "PASS" if r.passes else "FAIL"
+    out = [f"### Status: {verdict}", ""]
+    out += [f"- {escape_md(reason)}" for reason in (r.reasons or [])]
+    out += ["", "| Quantity | Your design | Requirement |", "|---|---:|---:|",
+            (f"| Power at {format_ratio(_get(r, 'rate_hz', track.rate_hz))} runs/s | "
+            f"{format_si(r.power_w, 'W')} | ≤ {format_si(_get(r, 'power_budget_w', track.power_budget_w), 'W')} |"),
+            (f"| Aggregate intensity | {format_ratio(r.intensity, u + '/B')} | "
+            f"≥ {format_ratio(_get(r, 'floor', track.intensity_floor), u + '/B')} (floor) |"),
+            f"| Ridge of the device | {format_ratio(_get(r, 'ridge', 0.0), u + '/B')} | |",
+            (f"| Time per inference | {format_si(r.time_s, 's')} | "
+            f"≤ {format_si(_get(r, 'time_budget_s', track.deadline_s), 's')} |"),
+            f"| Energy per inference | {format_si(r.energy_j, 'J')} | |",
+            f"| Work | {format_si(r.flops, u)} | |",
+            f"| Bytes moved | {format_si(r.bytes, 'B')} | |"]
+    return "\n".join(out)
+
+
+def _get(r, name, fallback):
+    """An extension field of DesignResult if present and set, else the track's figure."""
+    v = getattr(r, name, None)
+    return v if v else fallback
+
+
+def design_peek(r, track) -> str:
+    """Math peek for Part 3: the aggregate intensity and power with the design's numbers."""
+    u = track.work_unit
+    return "\n".join([
+        "#### Math peek: the design's formulas with your numbers", "",
+        "**Aggregate intensity** (sum over the layers, not an average of ratios)", "", "$$",
+        (rf"I = \frac{{\sum_\ell F_\ell}}{{\sum_\ell B_\ell}} = \frac{{{_tex(r.flops)}\ \text{{{u}}}}}"
+        rf"{{{_tex(r.bytes)}\ \text{{B}}}} = {_tex(r.intensity)}\ \text{{{u}/B}}"), "$$", "",
+        "**Power at the required rate**", "", "$$",
+        (rf"P = E \times r = {_tex(r.energy_j)}\ \text{{J}} \times {_tex(_get(r, 'rate_hz', track.rate_hz))}\ "
+        rf"\text{{/s}} = {_tex(r.power_w)}\ \text{{W}}"), "$$"])
+
+
+def _tex(x) -> str:
+    text = f"{float(x):.4g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        return rf"{mant} \times 10^{{{int(exp)}}}"
+    return text
+
+
+def design_point(payload: dict) -> dict | None:
+    """The submitted design as a chart point, or None if the stored entry lacks its numbers."""
+    res = payload.get("result") or {}
+    try:
+        return {"intensity": float(res["intensity"]), "energy_j": float(res["energy_j"]),
+                "power_w": float(res["power_w"])}
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def design_rows(results) -> list[dict]:
+    """All mixes as chart rows: a label, intensity, power, energy and PASS/FAIL."""
+    return [{"label": " · ".join(str(v) for v in r.choices.values()), "intensity": r.intensity,
+             "power_w": r.power_w, "energy_j": r.energy_j, "passes": bool(r.passes)}
+            for r in results]
+
+
+def submitted_markdown(entry: dict, results) -> str:
+    """The submitted design and how it compares with every mix at the same settings."""
+    p = entry["payload"]
+    res = p.get("result") or {}
+    passing = [r for r in results if r.passes]
+    verdict = "PASS" if res.get("passes") else "FAIL"
+    lines = [f"### Submitted design ({verdict}), {when(entry['time'])}", "",
+             " · ".join(f"{escape_md(k)}: **{escape_md(v)}**" for k, v in p["choices"].items()),
+             "", f"Of {len(results)} possible mixes, {len(passing)} pass."]
+    if passing:
+        best = min(passing, key=lambda r: r.power_w)
+        lines.append(f"The lowest-power passing mix draws {format_si(best.power_w, 'W')} at "
+                     f"{format_ratio(best.intensity)} intensity: "
+                     + " · ".join(escape_md(v) for v in best.choices.values()) + ".")
+    return "\n".join(lines)
