@@ -29,7 +29,7 @@ from ..models import Layer, Workload, get_model
 from ..models.cnn import conv_bn
 from ..models.mobilenet import INVERTED_RESIDUAL_SETTING
 from ..ops import Conv2d, Gemm, depthwise_separable
-from ..profile import capacity_of
+from ..profile import Capacity, kv_cache_elements
 from ..roofline import auto_weights_in, estimate
 from .tracks import Track, get_track, required_rate, time_budget, workload_kwargs
 
@@ -174,11 +174,10 @@ def _edge(t: Track, c: dict, w: dict):
     A stride-8 patchify stem feeds the body an eighth-size map: the body is the recipe built
     at half the resolution (whose own stem + max-pool it replaces).
     """
-    recipe = get_model(t.model)
     width, height = w["resolution"]
     stride = STEMS[c["Stem"]]
     body_res = (-(-width // 2), -(-height // 2)) if stride == 8 else (width, height)
-    built = recipe.build(Workload(**dict(w, resolution=body_res)))
+    built = _build(t.model, dict(w, resolution=body_res))
     layers: list[Layer] = []
     if stride:
         conv_bn(layers, "stem.conv", "stem.bn", "stem", w["batch"], 3, 64, height, width,
@@ -198,8 +197,7 @@ def _edge(t: Track, c: dict, w: dict):
 
 def _mobile(t: Track, c: dict, w: dict):
     """Splice mobilenet-v2 (separable) and mobilenet-v2-standard blocks stage by stage."""
-    wl = Workload(**w)
-    sep, std = (get_model(m).build(wl) for m in ("mobilenet-v2", "mobilenet-v2-standard"))
+    sep, std = (_build(m, w) for m in ("mobilenet-v2", "mobilenet-v2-standard"))
     standard_blocks = {f"features.{i}" for name, blocks in _mobile_stages()
                        if c[name] == "Conv2D 3x3" for i in blocks}
     layers = [l for l in sep if l.group not in standard_blocks]
@@ -219,11 +217,10 @@ def _tiny(t: Track, c: dict, w: dict):
     """Conv-TasNet with grouped 1x1s, a standard or depthwise 3-tap conv, no skip path,
     fewer repeats (``count`` of the TCN layers), or norms and PReLUs fused into the convs
     (Vela fuses activations into the producing operator; a fused norm costs no extra pass)."""
-    recipe = get_model(t.model)
     g, repeats = GROUPS[c["TCN 1x1 convs"]], int(c["TCN repeats"])
     fused = c["Norm + PReLU"] == "Fused into convs"
     out = []
-    for layer in recipe.build(Workload(**w)):
+    for layer in _build(t.model, w):
         if fused and (layer.op.kind == "norm" or "prelu" in layer.name):
             continue
         if not layer.name.startswith("tcn."):
@@ -232,13 +229,29 @@ def _tiny(t: Track, c: dict, w: dict):
         part = layer.name.rsplit(".", 1)[1]
         if part in ("skip_conv", "skip_add") and c["Skip path"] != "1x1 conv":
             continue
-        op = layer.op
-        if part in ("conv1x1", "res_conv", "skip_conv"):
-            op = _grouped(op, g)
-        if part == "dconv" and c["TCN 3-tap conv"] == "Standard Conv":
-            op = replace(op, groups=1)
-        out.append(replace(layer, op=op, count=repeats))
+        out.append(_tcn_layer(layer, g, c["TCN 3-tap conv"] == "Standard Conv", repeats))
     return out, t.dtype
+
+
+@lru_cache(maxsize=8192)
+def _tcn_layer(layer: Layer, groups: int, standard: bool, repeats: int) -> Layer:
+    """One TCN layer with its operator swapped (cached: building ops validates shapes)."""
+    part, op = layer.name.rsplit(".", 1)[1], layer.op
+    if part in ("conv1x1", "res_conv", "skip_conv"):
+        op = _grouped(op, groups)
+    if part == "dconv" and standard:
+        op = replace(op, groups=1)
+    return replace(layer, op=op, count=repeats)
+
+
+def _build(model: str, w: dict) -> tuple:
+    """The recipe's layers for a workload (cached: every mix reuses the same build)."""
+    return _cached_build(model, tuple(sorted(w.items())))
+
+
+@lru_cache(maxsize=256)
+def _cached_build(model, items) -> tuple:
+    return tuple(get_model(model).build(Workload(**dict(items))))
 
 
 _BUILDERS = {"cloud": _cloud, "edge": _edge, "mobile": _mobile, "tiny": _tiny}
@@ -264,13 +277,30 @@ def _totals(layers, hw, dtype) -> dict:
             "ridge": hw.peak(dtype) * t_mem / nbytes}
 
 
+@lru_cache(maxsize=65536)
+def _footprint(layer: Layer) -> tuple:
+    """(weights, KV cache, inputs + outputs) elements of a layer, as profile.capacity_of counts."""
+    t = layer.op.traffic("compulsory")
+    return layer.op.params() * layer.count, kv_cache_elements(layer), t.inputs + t.outputs
+
+
+def _capacity(layers, hw, dtype) -> Capacity:
+    """profile.capacity_of from cached per-layer footprints (enumeration calls it per mix)."""
+    s = get_dtype(dtype).bytes
+    feet = [_footprint(l) for l in layers]
+    weights = sum(f[0] for f in feet) * s
+    store = hw.weight_store
+    return Capacity(weights, sum(f[1] for f in feet) * s, max(f[2] for f in feet) * s,
+                    hw.memory.capacity.value, auto_weights_in(hw, weights),
+                    store.capacity.value if store else None)
+
+
 @lru_cache(maxsize=4096)
 def _evaluate(track_key, choice_items, batch, scale):
     t = get_track(track_key)
     layers, dtype, w = design_layers(t, dict(choice_items), batch, scale)
     hw = get_hardware(t.hardware)
-    cap = capacity_of(layers, hw, dtype)
-    return _totals(layers, hw, dtype), cap, dtype, w
+    return _totals(layers, hw, dtype), _capacity(layers, hw, dtype), dtype, w
 
 
 def evaluate_design(track, choices: dict, batch=None, scale=None, floor=None) -> DesignResult:

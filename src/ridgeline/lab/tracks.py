@@ -160,7 +160,7 @@ TINY = Track(
     model="conv-tasnet", hardware="ethos-u55", dtype="int8",
     workload={"batch": 1, "frames": 1},
     scale_param="frames",
-    sliders={"batch": (1, 1, 1), "frames": (1, 512, 1)},
+    sliders={"batch": (1, 2, 1), "frames": (1, 512, 1)},  # batch 2: both earbuds
     linear_layer="bottleneck", conv_layer="encoder", probe_layer="bottleneck",
     trajectory_layers=("bottleneck", "encoder", "tcn.x0.conv1x1", "tcn.x0.dconv"),
     rate_hz=1000.0, deadline_s=0.010, power_budget_w=0.05, intensity_floor=6.0,
