@@ -164,6 +164,12 @@ def test_tiny_scale_sets_the_frames():
     assert len(C.enumerate_designs(t, scale=4)) == len(C.all_choices(t)) // 4
 
 
+def test_tiny_buffering_beyond_the_budget_says_so():
+    r = C.evaluate_design("tiny", {}, scale=16)      # 2 ms window + 15 ms of hops > 10 ms
+    assert r.time_budget_s < 0 and not r.checks["deadline"]
+    assert any("buffering 16 frames" in x for x in r.reasons)
+
+
 def test_pareto_front_is_not_dominated():
     results = C.enumerate_designs("mobile")
     front = C.pareto_front(results)

@@ -321,7 +321,10 @@ def evaluate_design(track, choices: dict, batch=None, scale=None, floor=None) ->
         reasons.append(f"power {power:.3g} W at {rate:.4g} runs/s exceeds the {t.power_budget_w:.3g} W budget")
     if not checks["intensity"]:
         reasons.append(f"aggregate intensity {intensity:.3g} {unit}/B is below the floor of {floor:.3g}")
-    if not checks["deadline"]:
+    if not checks["deadline"] and budget_s <= 0:
+        reasons.append(f"one run takes {tot['time_s'] * 1e3:.3g} ms, but buffering {w['frames']} frames "
+                       f"alone already uses the {t.deadline_s * 1e3:.3g} ms latency budget")
+    elif not checks["deadline"]:
         reasons.append(f"one run takes {tot['time_s'] * 1e3:.3g} ms; the deadline allows {budget_s * 1e3:.3g} ms")
     if not checks["fits"]:
         reasons.append(_capacity_reason(cap))
