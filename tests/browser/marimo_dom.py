@@ -18,6 +18,7 @@ import os
 import re
 
 from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 TIMEOUT_MS = int(os.environ.get("RIDGELINE_BROWSER_TIMEOUT_MS", "90000"))  # 2 shared cores
 QUIET_MS = 400
@@ -25,20 +26,56 @@ QUIET_MS = 400
 WIDGET_KINDS = ("dropdown", "radio", "slider", "switch", "number", "text-area", "text",
                 "checkbox", "multiselect", "button", "run-button")
 
+# Installed before the page's own scripts: watch marimo's websocket for cell statuses, so "idle"
+# means the kernel says so (a queued cell with no output yet is invisible in the DOM).
+_HOOK_JS = """
+(() => {
+  if (window.__rlHooked) return;
+  window.__rlHooked = true;
+  const st = window.__rl = {cells: {}, runs: 0, ready: false, last: performance.now()};
+  const Native = window.WebSocket;
+  class Watched extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (ev) => {
+        if (typeof ev.data !== 'string') return;
+        let m; try { m = JSON.parse(ev.data); } catch (e) { return; }
+        const d = m.data || {};
+        st.last = performance.now();
+        if (m.op === 'kernel-ready') {
+          st.ready = true; st.cells = {};
+          for (const id of d.cell_ids || []) st.cells[id] = 'idle';
+        } else if (m.op === 'cell-op' && d.status) {
+          st.cells[d.cell_id] = d.status;
+          if (d.status === 'queued' || d.status === 'running') st.runs += 1;
+        }
+      });
+    }
+  }
+  window.WebSocket = Watched;
+})();
+"""
+
 _IDLE_JS = """
 (quietMs) => {
   const app = document.querySelector('#App');
   if (!app || app.dataset.connectionState !== 'OPEN') return false;
   if (!document.querySelector('.marimo-cell')) return false;
+  const now = performance.now();
+  const st = window.__rl;
   const busy = '[data-testid="loading-indicator"], .marimo-output-loading, .marimo-output-stale';
-  if (document.querySelector(busy)) { window.__rlQuietSince = performance.now(); return false; }
+  const running = st && Object.values(st.cells).some(s => s === 'queued' || s === 'running');
+  if ((st && !st.ready) || running || document.querySelector(busy)) {
+    window.__rlQuietSince = now; return false;
+  }
   if (!window.__rlObserver) {
-    window.__rlQuietSince = performance.now();
+    window.__rlQuietSince = now;
     window.__rlObserver = new MutationObserver(() => { window.__rlQuietSince = performance.now(); });
     window.__rlObserver.observe(document.body, {subtree: true, childList: true, characterData: true});
     return false;
   }
-  return performance.now() - window.__rlQuietSince >= quietMs;
+  const since = Math.max(window.__rlQuietSince, st ? st.last : 0);
+  return now - since >= quietMs;
 }
 """
 
@@ -67,17 +104,36 @@ def exact(text: str) -> re.Pattern:
     return re.compile(rf"^\s*{re.escape(text)}\s*$")
 
 
-def wait_idle(page: Page, timeout: int = TIMEOUT_MS, quiet_ms: int = QUIET_MS) -> None:
-    """Wait until no cell is running or queued and the page has been quiet for ``quiet_ms``."""
+def run_mark(page: Page) -> int:
+    """How many cell runs the kernel has announced so far (pass to ``wait_idle``)."""
+    return page.evaluate("() => window.__rl ? window.__rl.runs : -1")
+
+
+def wait_idle(page: Page, timeout: int = TIMEOUT_MS, quiet_ms: int = QUIET_MS,
+              mark: int | None = None, expect_ms: int = 5000) -> None:
+    """Wait until no cell is queued or running and the page has been quiet for ``quiet_ms``.
+
+    With ``mark`` (from :func:`run_mark` before an action), first wait up to ``expect_ms`` for
+    the kernel to announce a run after it: an action's round trip can outlast the quiet window.
+    """
+    if mark is not None and mark >= 0:
+        try:
+            page.wait_for_function("m => window.__rl && window.__rl.runs > m", arg=mark,
+                                   timeout=expect_ms, polling=50)
+        except PlaywrightTimeout:
+            pass  # the action ran nothing (e.g. the same value again)
     page.evaluate("() => { window.__rlQuietSince = performance.now(); }")
     page.wait_for_function(_IDLE_JS, arg=quiet_ms, timeout=timeout, polling=50)
 
 
 def open_app(page: Page, url: str, timeout: int = TIMEOUT_MS) -> None:
     """Navigate to the app and wait until its first run has finished."""
+    if not getattr(page, "_rl_hooked", False):
+        page.add_init_script(_HOOK_JS)
+        page._rl_hooked = True
     page.goto(url, timeout=timeout)
     page.locator('#App[data-connection-state="OPEN"]').wait_for(timeout=timeout)
-    wait_idle(page, timeout)
+    wait_idle(page, timeout, mark=0, expect_ms=timeout)
 
 
 def widget(scope, kind: str, label: str) -> Locator:
@@ -99,14 +155,15 @@ def find_widget(scope, label: str, kinds=WIDGET_KINDS) -> tuple[str, Locator]:
 def select(scope, label: str, option: str, page: Page | None = None) -> None:
     """Choose ``option`` (by its visible text) in the dropdown or radio group ``label``."""
     kind, w = find_widget(scope, label, ("dropdown", "radio", "multiselect"))
+    mark = run_mark(page) if page is not None else None
     if kind == "dropdown":
         w.locator("select").select_option(label=option, timeout=TIMEOUT_MS)
     elif kind == "radio":
-        w.get_by_role("radio", name=option, exact=True).click(timeout=TIMEOUT_MS)
+        w.locator(f"[role=radio][value={json.dumps(option)}]").click(timeout=TIMEOUT_MS)
     else:
         raise NotImplementedError("multiselect")
     if page is not None:
-        wait_idle(page)
+        wait_idle(page, mark=mark)
 
 
 def selected(scope, label: str) -> str:
@@ -169,9 +226,11 @@ def set_slider(page: Page, scope, label: str, value: float, settle: bool = True)
     w = widget(scope, "slider", label).first
     thumb = w.get_by_role("slider")
     lo, hi, step, steps = _slider_geometry(w)
+    now_before = slider_value(scope, label)
     target = float(min(range(len(steps)), key=lambda i: abs(float(steps[i]) - value))) if steps \
         else min(max(lo + round((value - lo) / step) * step, lo), hi)
     now = float(thumb.get_attribute("aria-valuenow"))
+    mark = run_mark(page)
     if abs(target - now) / step > 3:
         track = w.locator('[data-testid="track"]')
         box = track.bounding_box()
@@ -186,7 +245,7 @@ def set_slider(page: Page, scope, label: str, value: float, settle: bool = True)
         page.keyboard.press("ArrowRight" if target > now else "ArrowLeft")
     reached = slider_value(scope, label)
     if settle:
-        wait_idle(page)
+        wait_idle(page, mark=mark if reached != now_before else None)
     return reached
 
 
@@ -200,8 +259,9 @@ def nudge_slider(page: Page, scope, label: str, key: str = "ArrowRight") -> None
 def set_switch(page: Page, scope, label: str, on: bool = True) -> None:
     sw = widget(scope, "switch", label).first.get_by_role("switch")
     if (sw.get_attribute("aria-checked") == "true") != on:
+        mark = run_mark(page)
         sw.click(timeout=TIMEOUT_MS)
-        wait_idle(page)
+        wait_idle(page, mark=mark)
 
 
 def fill_number(scope, label: str, value: float) -> None:
@@ -225,8 +285,9 @@ def form(scope, submit_label: str) -> Locator:
 def submit_form(page: Page, scope, submit_label: str) -> None:
     """Press the submit button ``submit_label`` of the (single) form in ``scope``."""
     btn = scope.get_by_role("button", name=submit_label, exact=True)
+    mark = run_mark(page)
     btn.first.click(timeout=TIMEOUT_MS)
-    wait_idle(page)
+    wait_idle(page, mark=mark)
 
 
 def submit_enabled(scope, submit_label: str) -> bool:

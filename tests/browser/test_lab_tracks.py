@@ -1,0 +1,306 @@
+"""Each track end to end in Chromium: gate, locks, card vs engine, probes, design, report, reload.
+
+One fresh lab server (empty ledger) and one browser page per track; the tests of the class run
+in order on that page, as a student would (lock -> workbench -> probes -> design -> reflect ->
+report -> reload -> second tab). Every number the page shows is checked against the engine,
+computed here with ``ridgeline.profile`` / ``ridgeline.crossover`` (not through the lab's own
+modules), within the page's formatting (3 significant figures).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from lab_ui import (
+    CARD_LABELS,
+    GATE_TEXT,
+    build_design,
+    card_bound,
+    card_value,
+    commit_probe,
+    lock,
+    numbers_after,
+    open_lab,
+    part,
+    part_text,
+    pick_track,
+    plot_signature,
+    probes_used,
+)
+from marimo_dom import (
+    TIMEOUT_MS,
+    deep_text,
+    download,
+    fill_text,
+    form,
+    select,
+    set_slider,
+    set_switch,
+    submit_enabled,
+    submit_form,
+)
+from servers import ledger_entries
+
+import ridgeline
+
+TRACKS = ["cloud", "edge", "mobile", "tiny"]
+REL = 6e-3  # 3 significant figures: a rounding error of at most 0.5 in the third digit
+HOSTILE = ("<script>alert(1)</script> **not bold** _x_ `code` $\\frac{a}{b}$ | --- | "
+           "<img src=x onerror=alert(2)> ünïcødé 日本語 🚀 \u202e RTL\n")
+HOSTILE = (HOSTILE * (10_000 // len(HOSTILE) + 1))[:10_000]
+
+
+class Flow:
+    """What one track's run did, for the later tests to check against."""
+
+    def __init__(self, key, server, context, page):
+        from ridgeline.lab.tracks import get_track
+        self.track = get_track(key)
+        self.server, self.context, self.page = server, context, page
+        self.dialogs: list[str] = []
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.locks: dict[int, dict] = {}
+        self.probes: list[float] = []
+        self.design: dict | None = None
+        self.reflections: dict[int, str] = {}
+
+    def entries(self, kind=None):
+        return [e for e in ledger_entries(self.server.ledger)
+                if e["track"] == self.track.key and (kind is None or e["kind"] == kind)]
+
+
+@pytest.fixture(scope="class", params=TRACKS)
+def flow(request, browser, lab_factory):
+    server = lab_factory()
+    ctx = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    page = ctx.new_page()
+    f = Flow(request.param, server, ctx, page)
+    open_lab(page, server.url)
+    pick_track(page, f.track.title)
+    yield f
+    ctx.close()
+    server.stop()
+
+
+def engine_layer(track, layer, **override):
+    """The engine's estimate of ``layer`` at the track's default workload (plus overrides)."""
+    prof = ridgeline.profile(track.model, track.hardware, track.dtype,
+                             **dict(track.workload, **override))
+    return prof.layer(layer)
+
+
+def check_card(text, est, unit):
+    assert card_value(text, "MACs", "MAC") == pytest.approx(float(est.macs), rel=REL)
+    assert card_value(text, "FLOPs", unit) == pytest.approx(float(est.flops), rel=REL)
+    assert card_value(text, "Intensity", f"{unit}/B") == pytest.approx(float(est.intensity), rel=REL)
+    assert card_value(text, "Ridge", f"{unit}/B") == pytest.approx(float(est.ridge), rel=REL)
+    assert card_value(text, "Time", "s") == pytest.approx(float(est.time_s), rel=REL)
+    assert card_value(text, "Energy", "J") == pytest.approx(float(est.energy_j), rel=REL)
+    assert card_bound(text) == str(est.bound)
+
+
+def geometric(lo, hi, n=5):
+    """``n`` whole values spread geometrically over [lo, hi] (a fair bracketing strategy)."""
+    return sorted({round(lo * (hi / lo) ** (i / (n - 1))) for i in range(n)})
+
+
+@pytest.mark.browser
+class TestTrack:
+    def test_gate_before_lock(self, flow):
+        p = flow.page
+        for n in (1, 2, 3):
+            text = part_text(p, n)
+            assert GATE_TEXT in text, f"part {n}: no gate text"
+            assert submit_enabled(part(p, n), "Lock prediction"), f"part {n}: no lock button"
+        card_lines = {ln.strip() for ln in part_text(p, 1).splitlines()}
+        assert not card_lines & set(CARD_LABELS), "profiler card shown before the lock"
+        assert part(p, 1).locator("marimo-dropdown").count() == 0, "Layer picker before the lock"
+        assert form(part(p, 2), "Commit probe").count() == 0
+        assert p.get_by_role("button", name="Submit design").count() == 0
+
+    def test_lock_part1_opens_workbench(self, flow):
+        p, t = flow.page, flow.track
+        guess = round(float(engine_layer(t, t.linear_layer).intensity) * 1.7, 2)
+        choice = lock(p, 1, choice_index=1, number=guess)
+        flow.locks[1] = {"choice": choice, "number": guess}
+        p.get_by_text("Locked at").first.wait_for()
+        text = part_text(p, 1)
+        assert "Locked at" in text
+        assert GATE_TEXT not in text
+        for label in CARD_LABELS:
+            assert label in text, f"card row {label} missing after the lock"
+        assert GATE_TEXT in part_text(p, 2)  # the other parts stay closed
+
+    def test_lock_is_immutable(self, flow):
+        p = flow.page
+        scope = part(p, 1)
+        assert not submit_enabled(scope, "Lock prediction")
+        radios = scope.locator("marimo-radio")
+        assert radios.count() >= 1
+        assert all(r.get_attribute("data-disabled") == "true" for r in radios.all())
+        numbers = scope.locator("marimo-number")
+        assert all(n.get_attribute("data-disabled") == "true" for n in numbers.all())
+        choice = flow.locks[1]["choice"]
+        checked = scope.locator('[role=radio][aria-checked="true"]')
+        assert checked.count() == 1 and checked.get_attribute("value") == choice
+        locks = [e for e in flow.entries("lock") if e["payload"]["part"] == 1]
+        assert len(locks) == 1
+        assert locks[0]["payload"]["choice"] == choice
+        assert locks[0]["payload"]["number"] == pytest.approx(flow.locks[1]["number"])
+        shown = locks[0]["time"][:19].replace("T", " ")
+        assert f"Locked at {shown}" in part_text(p, 1)
+        flow.locks[1]["time"] = locks[0]["time"]
+
+    def test_card_matches_engine(self, flow):
+        p, t = flow.page, flow.track
+        for layer in (t.conv_layer, t.linear_layer):
+            select(part(p, 1), "Layer", layer, page=p)
+            check_card(part_text(p, 1), engine_layer(t, layer), t.work_unit)
+
+    def test_math_peek_shows_the_formula(self, flow):
+        p = flow.page
+        before = part_text(p, 1)
+        set_switch(p, part(p, 1), "Math peek", True)
+        after = part_text(p, 1)
+        new = [ln for ln in after.splitlines() if ln not in set(before.splitlines())]
+        assert new, "Math peek showed nothing"
+        assert any("=" in ln for ln in new), f"no equation in the math peek: {new[:10]}"
+        set_switch(p, part(p, 1), "Math peek", False)
+
+    def test_probes_and_crossover(self, flow):
+        p, t = flow.page, flow.track
+        flow.locks[2] = {"choice": lock(p, 2, choice_index=0)}
+        assert GATE_TEXT not in part_text(p, 2)
+        param = t.probe_param or t.scale_param
+        lo, hi, _ = t.sliders[param]
+        values = geometric(lo, hi) if hi > lo else [lo] * 5
+        values = (values + [hi, lo, hi])[:5]
+        for i, v in enumerate(values, start=1):
+            commit_probe(p, v)
+            flow.probes.append(v)
+            assert probes_used(part_text(p, 2)) == i
+        assert not submit_enabled(part(p, 2), "Commit probe"), "a sixth probe is possible"
+        fixed = {k: v for k, v in t.workload.items() if k != param.replace("-", "_")}
+        c = ridgeline.crossover(t.model, t.probe_layer, param, t.hardware, t.dtype, **fixed)
+        text = part_text(p, 2)
+        if c.crossover is None:
+            assert "never crosses" in text
+        else:
+            assert "Crossover" in text
+            found = numbers_after(text, "Crossover")
+            assert any(math.isclose(x, c.crossover, rel_tol=REL) for x in found), (
+                f"solver crossover {c.crossover:.4g} not among {found}")
+
+    def test_sliders_change_card_and_plot(self, flow):
+        p, t = flow.page, flow.track
+        scope = part(p, 2)
+        labels = [t.scale_label] + (["Batch"] if t.sliders["batch"][1] > t.sliders["batch"][0]
+                                   else [])
+        for label in labels:
+            key = "batch" if label == "Batch" else t.scale_param
+            lo, hi, default = t.sliders[key]
+            text0, plot0 = part_text(p, 2), plot_signature(scope)
+            assert plot0 != "[]", "no chart in Part 2"
+            target = hi if default < hi else lo
+            reached = set_slider(p, scope, label, target)
+            assert reached != default
+            assert part_text(p, 2) != text0, f"moving {label} changed no text in Part 2"
+            assert plot_signature(part(p, 2)) != plot0, f"moving {label} did not redraw the plot"
+            set_slider(p, part(p, 2), label, default)
+
+    def test_part3_design_passes(self, flow):
+        from ridgeline.lab import challenge
+        p, t = flow.page, flow.track
+        flow.locks[3] = {"choice": lock(p, 3, choice_index=1)}
+        start = challenge.evaluate_design(t, challenge.starting_design(t))
+        text = part_text(p, 3)
+        assert ("PASS" if start.passes else "FAIL") in text
+        passing = [d for d in challenge.enumerate_designs(t) if d.passes]
+        assert passing, "no passing design exists for this track"
+        design = dict(passing[0].choices)
+        build_design(p, design)
+        submit_form(p, part(p, 3), "Submit design")
+        assert "PASS" in part_text(p, 3)
+        flow.design = design
+
+    def test_hostile_reflection_leaves_page_intact(self, flow):
+        p = flow.page
+        scope = part(p, 1)
+        fill_text(scope, "Reflection", HOSTILE)
+        submit_form(p, scope, "Save reflection")
+        flow.reflections[1] = HOSTILE
+        assert flow.dialogs == [], "student text ran as script"
+        assert p.locator("script", has_text="alert(").count() == 0
+        assert p.locator("img[src=x]").count() == 0
+        text = deep_text(p)
+        for title in ("Part 1 · Arithmetic Intensity Audit", "Part 2 · Scaling Reality Check",
+                      "Part 3 · Operator Budget", "Download report (JSON)"):
+            assert title in text, f"{title!r} vanished after saving hostile text"
+        saved = [e for e in flow.entries("reflection") if e["payload"]["part"] == 1]
+        assert saved and saved[-1]["payload"]["text"] == HOSTILE
+        select(part(p, 1), "Layer", flow.track.conv_layer, page=p)  # the page still works
+        check_card(part_text(p, 1), engine_layer(flow.track, flow.track.conv_layer),
+                   flow.track.work_unit)
+
+    def test_report_json_matches_what_was_done(self, flow):
+        from ridgeline.lab import questions as Q
+        p, t = flow.page, flow.track
+        data = json.loads(download(p, p, "Download report (JSON)"))
+        mine = [tr for tr in data["tracks"] if tr["track"] == t.key]
+        assert len(mine) == 1
+        rep = mine[0]
+        by_part = {pr["part"]: pr for pr in rep["predictions"]}
+        assert set(by_part) == set(flow.locks)
+        stored = {e["payload"]["part"]: e for e in flow.entries("lock")}
+        for n, mine_lock in flow.locks.items():
+            pr = by_part[n]
+            assert pr["choice"] == mine_lock["choice"]
+            assert pr["locked_at"] == stored[n]["time"]
+            rv = Q.reveal(t, n, mine_lock["choice"], mine_lock.get("number"))
+            assert pr["correct"] == rv.correct
+        assert by_part[1]["number"] == pytest.approx(flow.locks[1]["number"])
+        probed = [pr.get("value") for pr in rep["probes"]]
+        assert probed == pytest.approx(flow.probes)
+        assert rep["design"] is not None
+        assert {k: rep["design"]["choices"][k] for k in flow.design} == flow.design
+        notes = {r["part"]: r["text"] for r in rep["reflections"]}
+        assert notes.get(1) == HOSTILE
+
+    def test_reload_restores_everything(self, flow):
+        p, t = flow.page, flow.track
+        open_lab(p, flow.server.url)  # a reload: a new session on the same ledger
+        pick_track(p, t.title)
+        for n, mine in flow.locks.items():
+            text = part_text(p, n)
+            assert "Locked at" in text, f"part {n} lost its lock on reload"
+            assert GATE_TEXT not in text
+            checked = part(p, n).locator('[role=radio][aria-checked="true"]')
+            assert checked.first.get_attribute("value") == mine["choice"]
+        assert probes_used(part_text(p, 2)) == 5
+        assert "PASS" in part_text(p, 3)
+        area = part(p, 1).locator("marimo-text-area textarea").first
+        assert area.input_value() == HOSTILE
+
+    def test_second_tab_entries_survive(self, flow):
+        p, t = flow.page, flow.track
+        p2 = flow.context.new_page()
+        open_lab(p2, flow.server.url)
+        pick_track(p2, t.title)
+        assert "Locked at" in part_text(p2, 1)
+        note2, note3 = "from tab two: weight reuse", "from tab one: defend the mix"
+        fill_text(part(p2, 2), "Reflection", note2)
+        submit_form(p2, part(p2, 2), "Save reflection")
+        fill_text(part(p, 3), "Reflection", note3)
+        submit_form(p, part(p, 3), "Save reflection")
+        texts = {e["payload"]["part"]: e["payload"]["text"] for e in flow.entries("reflection")}
+        assert texts.get(2) == note2 and texts.get(3) == note3 and texts.get(1) == HOSTILE
+        for pg in (p, p2):
+            open_lab(pg, flow.server.url)
+            pick_track(pg, t.title)
+            values = [a.input_value() for a in
+                      pg.locator("marimo-text-area textarea").all()]
+            assert note2 in values and note3 in values, "a tab's reflection was lost"
+        p2.close()
