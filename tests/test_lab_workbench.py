@@ -156,3 +156,35 @@ def test_cloud_card_matches_trajectory_current_point(batch, seq):
     point = next(p for p in cur["points"] if p["layer"] == "attention")
     assert point["intensity"] == pytest.approx(card["intensity"])
     assert card["bound"] == "memory"                     # decode attention never reaches 591
+
+
+@pytest.mark.parametrize("track", AVAILABLE, ids=ids)
+def test_trajectory_equals_sweep_evaluate(track):
+    """The one-build trajectory agrees with ridgeline.sweep.evaluate layer by layer."""
+    from ridgeline.lab.tracks import workload_kwargs
+    from ridgeline.sweep import evaluate
+
+    tj = wb.trajectory(track)
+    fixed = workload_kwargs(track)
+    fixed.pop({"seq-len": "seq_len", "resolution": "resolution", "frames": "frames"}[tj["param"]])
+    if tj["param"] == "resolution":
+        fixed["resolution"] = workload_kwargs(track)["resolution"]
+    layer = track.trajectory_layers[0]
+    ref = evaluate(track.model, tj["param"], tj["values"], layer=layer, hardware=track.hardware,
+                   dtype=track.dtype, **fixed)
+    got = [r["intensity"] for r in tj["rows"] if r["layer"] == layer]
+    assert got == pytest.approx(list(ref.estimate.intensity), rel=1e-12)
+
+
+@pytest.mark.parametrize("module", ["tracks", "questions", "workbench", "challenge"])
+def test_logic_modules_import_no_ui_stack(module):
+    import ast
+    import pathlib
+
+    from ridgeline import lab
+
+    src = (pathlib.Path(lab.__file__).parent / f"{module}.py").read_text()
+    names = {a.name.split(".")[0] for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module.split(".")[0] for n in ast.walk(ast.parse(src))
+              if isinstance(n, ast.ImportFrom) and n.module and n.level == 0}
+    assert not names & {"marimo", "altair", "pandas", "torch", "onnx"}
