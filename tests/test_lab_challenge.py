@@ -2,9 +2,12 @@
 memory wall, over the power budget), at least one design passes, and every verdict and reason
 agrees with numbers recomputed independently through ridgeline.profile."""
 
+import itertools
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ridgeline import profile
 from ridgeline.errors import RidgelineError
@@ -176,3 +179,38 @@ def test_pareto_front_is_not_dominated():
     assert front
     for f in front:
         assert not any(o.energy_j < f.energy_j and o.intensity > f.intensity for o in results)
+
+
+# -------------------------------------------------------------- invariants over random mixes
+
+
+def _mix(track):
+    return st.fixed_dictionaries({s.name: st.sampled_from(s.choices) for s in C.slots(track)})
+
+
+@settings(max_examples=25, deadline=None)
+@given(choices=_mix(TRACKS["cloud"]))
+def test_fp8_never_costs_more_energy_than_bf16(choices):
+    bf16 = C.evaluate_design("cloud", dict(choices, Precision="bf16"))
+    fp8 = C.evaluate_design("cloud", dict(choices, Precision="fp8"))
+    assert fp8.bytes == pytest.approx(bf16.bytes / 2)       # 1 byte per element instead of 2
+    assert fp8.flops == bf16.flops and fp8.energy_j < bf16.energy_j
+
+
+@settings(max_examples=25, deadline=None)
+@given(choices=_mix(TRACKS["edge"]))
+def test_folding_batchnorm_only_removes_traffic(choices):
+    sep = C.evaluate_design("edge", dict(choices, BatchNorm="Separate layers"))
+    fold = C.evaluate_design("edge", dict(choices, BatchNorm="Folded into conv"))
+    assert fold.bytes < sep.bytes and fold.flops < sep.flops and fold.intensity > sep.intensity
+
+
+@settings(max_examples=25, deadline=None)
+@given(choices=_mix(TRACKS["tiny"]))
+def test_tiny_more_frames_never_lowers_intensity_or_raises_power(choices):
+    out = [C.evaluate_design("tiny", dict(choices, **{C.FRAMES_SLOT: f})) for f in ("1", "2", "4", "8")]
+    for a, b in itertools.pairwise(out):
+        assert b.intensity >= a.intensity                    # weights reused across frames
+        assert b.power_w <= a.power_w * (1 + 1e-9)            # fewer runs per second
+    # budget = min(10 ms - window - (F-1) hops, F hops): 1, 2, 4, then 1 ms at F = 8
+    assert [round(r.time_budget_s * 1e3, 9) for r in out] == [1, 2, 4, 1]

@@ -93,6 +93,11 @@ def test_probe_game_is_immutable_and_stops_at_five():
         g.probe(300)
     with pytest.raises(RidgelineError, match="outside"):
         g0.probe(10**6)
+    for bad in ("ten", float("nan"), None):
+        with pytest.raises(RidgelineError, match="whole number"):
+            g0.probe(bad)
+    with pytest.raises(RidgelineError, match="no slider"):
+        wb.new_game("cloud", param="frames")
     # answers are the engine's bound at each probed batch
     for v, answer in g.probes:
         assert answer == track_profile("cloud", batch=v).layer("gate_proj").bound

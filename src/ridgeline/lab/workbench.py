@@ -221,7 +221,10 @@ class ProbeGame:
     def probe(self, value) -> ProbeGame:
         if self.done:
             raise RidgelineError(f"all {self.limit} probes are used")
-        v = round(float(value))
+        try:
+            v = round(float(value))
+        except (TypeError, ValueError, OverflowError):
+            raise RidgelineError(f"a probe must be a whole number, got {value!r}") from None
         if not self.lo <= v <= self.hi:
             raise RidgelineError(f"probe {v} is outside [{self.lo:,}, {self.hi:,}]")
         return replace(self, probes=self.probes + ((v, self.answer(v)),))
@@ -260,6 +263,8 @@ class ProbeGame:
 def new_game(track, batch=None, scale=None, layer=None, param=None) -> ProbeGame:
     t = get_track(track)
     param = param or t.probe_parameter
+    if param not in t.sliders:
+        raise RidgelineError(f"track {t.key} has no slider for {param!r}; choose one of: {', '.join(t.sliders)}")
     lo, hi, _ = t.sliders[param]
     fixed = _fixed_without(t, param, batch, scale)
     return ProbeGame(t.key, layer or t.probe_layer, param, fixed, int(lo), int(hi))
