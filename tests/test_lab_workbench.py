@@ -1,6 +1,7 @@
 """Lab workbench: profiler cards, trajectories, the 5-probe game, roofline and math peek
 agree with the engine and with the closed forms (DATA.md D.1-D.4)."""
 
+import math
 import re
 
 import pytest
@@ -35,6 +36,8 @@ def test_cloud_gate_proj_card_matches_the_gemm_arithmetic():
     assert c["intensity"] == pytest.approx(2 * b * FFN * D / (b * D + D * FFN + b * FFN))
     assert c["ridge"] == pytest.approx(1978.9e12 / 3.35e12)
     assert c["bound"] == "memory" and c["gauge_fraction"] == pytest.approx(c["intensity"] / c["ridge"])
+    # log dial: 1 + log10(7.99 / 590.7) / 3 = 0.377
+    assert c["gauge_log_fraction"] == pytest.approx(1 + math.log10(c["intensity"] / c["ridge"]) / 3)
     assert c["time_s"] == pytest.approx(max(c["flops"] / 1978.9e12, c["bytes"]["total"] / 3.35e12))
     assert c["energy_j"] == pytest.approx(c["flops"] * energy_per_flop("fp8").value
                                           + c["bytes"]["total"] * hw.memory.energy_per_byte.value)

@@ -36,7 +36,9 @@ def _py(x):
 def card_from_estimate(e: Estimate, group: str = "") -> dict:
     """One layer's profiler card; extensive numbers are for ONE copy (``count`` copies run).
 
-    gauge_fraction = min(1, intensity / ridge): how far up the ridge the layer gets.
+    gauge_fraction = min(1, intensity / ridge): how far up the ridge the layer gets;
+    gauge_log_fraction puts it on a log dial from ridge/1000 (0) to the ridge (1), where a
+    decode layer at 1 % of the ridge still shows.
     weight_reuse = MACs / weights: how many times each weight is used per pass (a Linear
     on M rows: M; a conv: N.H_out.W_out); flops_per_weight_byte = FLOPs / weight bytes.
     """
@@ -50,6 +52,7 @@ def card_from_estimate(e: Estimate, group: str = "") -> dict:
         "macs": macs, "flops": float(e.flops) / n, "bytes": b, "params": params,
         "intensity": intensity, "ridge": ridge, "ridge_ratio": intensity / ridge,
         "gauge_fraction": min(1.0, intensity / ridge), "bound": _py(e.bound),
+        "gauge_log_fraction": _log_dial(intensity, ridge),
         "time_s": float(e.time_s) / n, "energy_j": float(e.energy_j) / n,
         "attainable_flops": float(e.attainable_flops), "peak": float(e.peak),
         "weight_reuse": macs / params if params else None,
@@ -57,6 +60,12 @@ def card_from_estimate(e: Estimate, group: str = "") -> dict:
         "hardware": e.hardware, "dtype": e.dtype, "work_unit": get_dtype(e.dtype).work_unit,
         "weights_in": e.weights_in, "memory_model": e.memory_model,
     }
+
+
+def _log_dial(intensity: float, ridge: float, decades: float = 3.0) -> float:
+    if intensity <= 0:
+        return 0.0
+    return float(np.clip(1 + np.log10(intensity / ridge) / decades, 0.0, 1.0))
 
 
 def layer_card(track, layer: str, batch=None, scale=None, memory_model="compulsory") -> dict:
