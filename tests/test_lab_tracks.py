@@ -117,6 +117,14 @@ def test_vision_crises_break_the_mission():
     assert mob["depthwise features.3.dw intensity (op/B)"] < mob["ridge, int8 (op/B)"] / 50
 
 
+def test_bad_slider_values_raise_one_sentence():
+    for bad in (0, -3, 2.5, float("nan")):
+        with pytest.raises(RidgelineError):
+            tracks.workload_kwargs("cloud", batch=bad)
+    with pytest.raises(RidgelineError, match="Resolution"):
+        tracks.workload_kwargs("edge", scale=0)
+
+
 def test_workload_kwargs_scales_the_right_field():
     kw = tracks.workload_kwargs("cloud", batch=8, scale=1024)
     assert (kw["batch"], kw["seq_len"], kw["phase"]) == (8, 1024, "decode")

@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..dtypes import get_dtype
-from ..errors import RidgelineError, unknown
+from ..errors import RidgelineError, check_dim, unknown
 from ..hardware import get_hardware
 from ..models import get_model
 from ..profile import Profile, profile
@@ -179,6 +179,7 @@ TINY = Track(
         "power_budget_w": "MLPerf-Tiny-class MCUs infer under 50 mW (S33)",
     })
 
+
 def required_rate(track, workload: dict) -> float:
     """Runs per second the mission needs: rate_hz, or for Tiny rate_hz / F (F frames per run)."""
     t = get_track(track)
@@ -223,9 +224,9 @@ def workload_kwargs(track: Track, batch=None, scale=None, part: int = 1, **extra
     base = dict(track.workload, **(track.challenge_workload if part == 3 else {}))
     w = recipe.workload(**base)
     if batch is not None:
-        w = w.with_param("batch", int(batch))
+        w = w.with_param("batch", check_dim("batch", batch))
     if scale is not None:
-        w = w.with_param(track.scale_param, int(scale))
+        w = w.with_param(track.scale_param, check_dim(track.scale_label, scale))
     out = asdict(w)
     out["resolution"] = tuple(int(x) for x in out["resolution"])
     out.update(extra)
