@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from ..dtypes import get_dtype
 from ..errors import RidgelineError
+from ..models import get_model
 from ..ops import Conv2d, Gemm, conv2d, depthwise_separable
 from ..roofline import estimate, total
 from .tracks import Track, get_track, track_profile, workload_kwargs
@@ -265,7 +266,7 @@ def dw_pair(t: Track):
 
 
 def track_layers_of(t: Track, model: str):
-    from ..models import get_model
+    """Layers of another recipe (the standard-conv twin) at the track's workload."""
     recipe = get_model(model)
     return recipe.build(recipe.workload(**workload_kwargs(t)))
 
