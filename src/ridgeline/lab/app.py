@@ -97,7 +97,6 @@ def _(Q, ledger, mo, set_locks_rev, set_notes_rev, views):
         fields = {"choice": mo.ui.radio(options=list(q.choices), label=q.prompt)}
         if q.numeric:
             fields["number"] = mo.ui.number(label=q.numeric)
-        layout = "\n\n".join("{" + k + "}" for k in fields)
 
         def _problem(raw):
             if not raw or raw.get("choice") in (None, ""):
@@ -119,9 +118,9 @@ def _(Q, ledger, mo, set_locks_rev, set_notes_rev, views):
             ledger.append("lock", track.key, payload)
             set_locks_rev(lambda r: r + 1)
 
-        return mo.md(layout).batch(**fields).form(submit_button_label="Lock prediction",
-                                             validate=_problem, on_change=_on_lock,
-                                             bordered=True)
+        return mo.md(views.batch_layout(fields)).batch(**fields).form(
+            submit_button_label="Lock prediction", validate=_problem, on_change=_on_lock,
+            bordered=True)
 
     def lock_view(q, locked, form):
         """Before locking: the form and the gate text. After: the answer, disabled, and when."""

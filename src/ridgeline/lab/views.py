@@ -56,6 +56,11 @@ def when(iso: str) -> str:
     return s
 
 
+def batch_layout(names) -> str:
+    """The markdown template for ``mo.md(...).batch(...)``: one ``{name}`` per paragraph."""
+    return "\n\n".join("{" + n + "}" for n in names)
+
+
 def locked_line(entry: dict) -> str:
     """``Locked at <time>`` for a stored lock entry (the UI contract's text)."""
     return f"Locked at {when(entry['time'])}"
