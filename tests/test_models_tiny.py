@@ -81,9 +81,10 @@ def test_conv_tasnet_tcn_layers():
         dconv = layers[f"tcn.x{x}.dconv"]
         assert dconv.count == 3  # the R = 3 repeats share shapes
         assert isinstance(dconv.op, Conv2d) and dconv.op.is_depthwise
-        assert dconv.op.dilation == 2**x
-        # causal streaming: F = 4 new frames plus (P - 1).d cached ones -> exactly F outputs
-        assert dconv.op.width == 4 + 2 * 2**x and dconv.op.out_width == 4
+        # causal streaming: the 4 outputs touch min(F + (P-1).d, P.F) distinct input frames
+        # (new + cached taps), modelled as dilation min(d, F) -> exactly F outputs, P.F MACs/ch
+        assert dconv.op.dilation == min(2**x, 4)
+        assert dconv.op.width == min(4 + 2 * 2**x, 3 * 4) and dconv.op.out_width == 4
         assert isinstance(layers[f"tcn.x{x}.conv1x1"].op, Gemm)
         assert layers[f"tcn.x{x}.conv1x1"].op.m == 4
     assert layers["encoder"].op.out_width == 4  # 40 samples, window 16, hop 8 -> 4 frames

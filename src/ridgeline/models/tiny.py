@@ -11,6 +11,8 @@ each weight F times (intensity grows ~F) but buffers F hops first: algorithmic l
 
 from __future__ import annotations
 
+import numpy as np
+
 from dataclasses import dataclass
 
 from ..ops import Conv2d, Elementwise, linear, norm
@@ -66,7 +68,7 @@ def build_conv_tasnet(cfg: ConvTasNetConfig, wl: Workload) -> list[Layer]:
     """Named layers of one streaming inference over F = ``frames`` new encoder frames.
 
     Every 1x1 conv is a GEMM with M = batch . F rows; the dilated depthwise conv of block x
-    (dilation d = 2^x) reads F new frames plus its (P - 1).d cached past frames. Blocks with
+    (dilation d = 2^x) reads the min(F + (P-1).d, P.F) frames its taps touch (new + cached). Blocks with
     the same x are identical across the R repeats: one layer, ``count = R``.
     Per frame: ~4.98 M MACs; params 5,049,650 (N.L + B.N + ... ; 5.1 M in S32).
     """
@@ -90,8 +92,12 @@ def _tasnet_block(cfg, wl, m, x):
     """1x1 B->H, PReLU, cLN, depthwise P (dilation 2^x), PReLU, cLN, 1x1 H->B (residual) and
     1x1 H->B (skip); residual and skip sums. All convs have biases (reference DepthConv1d)."""
     b, h, d, g = cfg.bottleneck, cfg.hidden, 2 ** x, f"tcn.x{x}"
-    dconv = Conv2d(wl.batch, h, h, 1, wl.frames + (cfg.kernel - 1) * d, 1, cfg.kernel,
-                   dilation=d, groups=h, bias=True)
+    # The F outputs need inputs {t - k.d : k < P} for F consecutive t: min(F + (P-1).d, P.F)
+    # distinct frames (the cached taps, not the whole gap between them, are read). A
+    # dilation of min(d, F) gives exactly that input length with the same F outputs and MACs.
+    d_read = np.minimum(d, wl.frames)
+    dconv = Conv2d(wl.batch, h, h, 1, wl.frames + (cfg.kernel - 1) * d_read, 1, cfg.kernel,
+                   dilation=d_read, groups=h, bias=True)
     ops = [("conv1x1", linear(m, b, h, bias=True)),
            ("prelu1", Elementwise("prelu", m * h, weights=1)),
            ("norm1", norm("layernorm", m, h, 2 * h)),
