@@ -57,8 +57,9 @@ def _q(field: str, title: str | None = None, log: bool = False, domain=None, fmt
     scale = {}
     if log:
         scale["type"] = "log"
-    if domain is not None:
+    if domain is not None:  # an explicit domain is the whole axis: no rounding past it
         scale["domain"] = list(domain)
+        scale["nice"] = False
     if scale:
         enc["scale"] = scale
     if fmt:
@@ -88,10 +89,15 @@ def _layer(values: list[dict], mark: dict, encoding: dict) -> dict:
 
 
 def _finite(rows: list[dict]) -> list[dict]:
-    """Rows whose numbers are all finite (a log axis cannot place 0, inf or NaN)."""
+    """Rows whose numbers are all finite (a log axis cannot place inf or NaN), each float cut
+    to 5 significant figures: a chart cannot show more, and the payload shrinks by half."""
     def ok(v):
         return not isinstance(v, float) or math.isfinite(v)
-    return [r for r in rows if all(ok(v) for v in r.values())]
+    return [{k: _short(v) for k, v in r.items()} for r in rows if all(ok(v) for v in r.values())]
+
+
+def _short(v):
+    return float(f"{v:.5g}") if isinstance(v, float) else v
 
 
 def _positive(xs):
