@@ -146,7 +146,8 @@ def _model_parsers(sub):
     sw = sub.add_parser("sweep", help="one layer (or the whole model) as a parameter grows")
     rd = sub.add_parser("ridge", help="where a layer crosses the ridge point")
     for p in (pr, sw, rd):
-        p.add_argument("model", metavar="MODEL", help="e.g. llama-3-70b, llama-3-8b, resnet50")
+        p.add_argument("model", metavar="MODEL", help="e.g. llama-3-70b, llama-3-8b, resnet50"
+                       + (", or path/to/model.onnx (imported)" if p is pr else ""))
         _add_device(p, defaults=False)
         _add_workload(p)
     for p in (sw, rd):
@@ -356,6 +357,8 @@ def cmd_profile(args) -> int:
     from .hardware import get_hardware
     from .models import get_model
     from .profile import profile
+    if is_onnx_path(args.model):  # a user's own model: see "profile an ONNX file" below
+        return cmd_profile_onnx(args)
     recipe = get_model(args.model)
     prof = profile(recipe, args.hardware, args.dtype, args.memory_model, **_workload(args, recipe))
     if args.json:
@@ -431,6 +434,60 @@ def _capacity_with_store(c, recipe, dtype, hw, acts, mem) -> str:
         problems.append(f"{working} > {mem}")
     return (f"capacity: DOES NOT FIT: {recipe.title} in {dtype} does not fit {hw.name} "
             f"({hw.key}): {'; '.join(problems)}")
+
+
+# ---------------------------------------------------------------- profile an ONNX file
+# (ridgeline.importers; the onnx package is imported only here, when MODEL ends in .onnx)
+
+
+def is_onnx_path(model: str) -> bool:
+    return model.lower().endswith(".onnx")
+
+
+def _onnx_options(args) -> None:
+    """An exported graph has fixed shapes: only a symbolic batch size can still be set."""
+    fixed = {"seq_len": "--seq-len", "phase": "--phase", "resolution": "--resolution",
+             "frames": "--frames", "flash": "--flash"}
+    given = [flag for attr, flag in fixed.items() if getattr(args, attr) is not None]
+    if given:
+        raise UsageError(f"{', '.join(given)} cannot change an ONNX model's shapes (they are "
+                         "fixed by the export); only --batch sets a symbolic batch size")
+
+
+def cmd_profile_onnx(args) -> int:
+    import types
+
+    from .hardware import get_hardware
+    from .importers import from_onnx, profile_layers
+    _onnx_options(args)
+    layers = from_onnx(args.model, batch=args.batch)
+    prof = profile_layers(layers, args.hardware or "h100-sxm", args.dtype or "bf16",
+                          args.memory_model, title=layers.name)
+    if args.json:
+        emit_json(dict(prof.to_dict(), title=layers.name, workload=None, imported={
+            "format": "onnx", "path": args.model, "unsupported": layers.unsupported,
+            "skipped": layers.skipped, "notes": layers.notes}))
+        return 0
+    if args.csv:
+        emit_csv(PROFILE_CSV, [_csv_row(d) for d in prof.to_dict()["layers"]])
+        for line in layers.warnings:
+            print(f"{PROG}: warning: {line}", file=sys.stderr)
+        return 0
+    hw = get_hardware(prof.hardware)
+    batch = f"batch {args.batch}" if args.batch else "shapes as exported"
+    print(f"{layers.name} (imported from ONNX, {len(layers)} layers) on {hw.name} ({hw.key}), "
+          f"{prof.dtype}: {batch}")
+    print(conventions(prof.totals, hw) + "; each row covers all `count` copies of the layer")
+    print()
+    print(profile_table(prof))
+    print()
+    print(totals_line(prof.totals))
+    print(capacity_line(prof, types.SimpleNamespace(title=layers.name), hw))
+    for line in layers.unsupported_lines:
+        print(f"not counted: {line}")
+    for line in layers.notes:
+        print(f"note: {line}")
+    return 0
 
 
 # ---------------------------------------------------------------- sweep

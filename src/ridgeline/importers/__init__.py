@@ -1,0 +1,58 @@
+"""Importers: a user's own PyTorch module or ONNX file -> named ridgeline layers.
+
+    layers = from_torch(model, example_inputs)      # runs the module once (meta device is fine)
+    layers = from_onnx("model.onnx")                # reads the graph, infers shapes
+    prof = profile_layers(layers, "h100-sxm", "bf16")
+
+Layers sit above the core: core <- recipes <- lab / CLI / importers. torch and onnx are
+optional extras (``pip install 'ridgeline[torch]'`` / ``'ridgeline[onnx]'``) imported only
+inside the importer functions, so importing this package loads neither.
+"""
+
+from __future__ import annotations
+
+from ..dtypes import get_dtype
+from ..errors import RidgelineError
+from ..hardware import get_hardware
+from ..models import Layer, Workload
+from ..ops.base import check_memory_model
+from ..profile import Profile, capacity_of, estimate_layers
+from ..roofline import total
+from .common import ImportedLayers
+
+
+def from_torch(module, example_inputs, name: str | None = None) -> ImportedLayers:
+    """A torch.nn.Module run once on ``example_inputs`` -> its ops as Layers (see torch_import)."""
+    from .torch_import import from_torch as _from_torch
+    return _from_torch(module, example_inputs, name)
+
+
+def from_onnx(path_or_model, *, batch: int | None = None, dims: dict | None = None,
+              name: str | None = None) -> ImportedLayers:
+    """An ONNX file (or ModelProto) -> its nodes as Layers (see onnx_import)."""
+    from .onnx_import import from_onnx as _from_onnx
+    return _from_onnx(path_or_model, batch=batch, dims=dims, name=name)
+
+
+def profile_layers(layers: list[Layer], hardware: str = "h100-sxm", dtype: str = "bf16",
+                   memory_model: str = "compulsory", title: str | None = None) -> Profile:
+    """Profile any list of Layers (an import) as ``ridgeline.profile`` profiles a recipe.
+
+    Same estimates, totals and capacity check; ``Profile.model`` is ``title`` (default: the
+    import's name). An imported model has fixed shapes, so ``Profile.workload`` is only the
+    default placeholder: the batch and lengths are the ones the layers were imported with.
+    """
+    layers = list(layers) if not isinstance(layers, list) else layers
+    if not layers:
+        raise RidgelineError("no layers to profile")
+    hw, dt = get_hardware(hardware), get_dtype(dtype)
+    hw.peak(dt)  # fail early, with the list of supported formats
+    check_memory_model(memory_model)
+    cap = capacity_of(layers, hw, dt)
+    ests = estimate_layers(layers, hw, dt, memory_model, cap.weights_in)
+    name = title or getattr(layers, "name", None) or "imported"
+    return Profile(name, hw.key, dt.name, memory_model, Workload(), ests, total(ests), cap,
+                   {l.name: l.group for l in layers})
+
+
+__all__ = ["ImportedLayers", "from_onnx", "from_torch", "profile_layers"]
