@@ -156,10 +156,10 @@ def _(Q, ledger, mo, set_locks_rev, set_notes_rev, views):
         return mo.ui.text_area(value=prev, label="Reflection", full_width=True, rows=4).form(
             submit_button_label="Save reflection", on_change=_on_save)
 
-    def reflection_view(form, saved):
+    def reflection_view(form, saved, part):
         note = (mo.md(f"*Saved at {views.when(saved['time'])}.*") if saved
                 else mo.md("*Not saved yet.*"))
-        return mo.vstack([mo.md("### Reflect"), form, note])
+        return mo.vstack([mo.md(f"### Reflect\n\n{views.REFLECT_PROMPTS[part]}"), form, note])
     return lock_form, lock_view, reflection_form, reflection_view, reveal_view
 
 
@@ -212,7 +212,8 @@ def _(card1, charts, layer1, mo, peek1, track, views):
 @app.cell(hide_code=True)
 def _(W, layer1, mo, peek1, track, views):
     mo.stop(not peek1.value)
-    mo.md(views.peek_markdown(W.math_peek(track, layer1.value), ("layer", "energy", "roofline")))
+    mo.md(views.peek_markdown(W.math_peek(track, layer1.value),
+                              ("layer", "energy", "roofline", "gemm", "conv", "attention")))
 
 
 @app.cell(hide_code=True)
@@ -245,7 +246,7 @@ def _(locks, mo, notes, reflection_form, track):
 
 @app.cell(hide_code=True)
 def _(notes, reflect1, reflection_view):
-    reflection_view(reflect1, notes.get(1))
+    reflection_view(reflect1, notes.get(1), 1)
 
 
 @app.cell(hide_code=True)
@@ -379,7 +380,7 @@ def _(locks, mo, notes, reflection_form, track):
 
 @app.cell(hide_code=True)
 def _(notes, reflect2, reflection_view):
-    reflection_view(reflect2, notes.get(2))
+    reflection_view(reflect2, notes.get(2), 2)
 
 
 @app.cell(hide_code=True)
@@ -503,7 +504,7 @@ def _(locks, mo, notes, reflection_form, track):
 
 @app.cell(hide_code=True)
 def _(notes, reflect3, reflection_view):
-    reflection_view(reflect3, notes.get(3))
+    reflection_view(reflect3, notes.get(3), 3)
 
 
 @app.cell(hide_code=True)

@@ -166,7 +166,7 @@ def reuse_chart(rows: list[dict]) -> VegaLite:
 def trajectory_chart(traj: dict, label: str, unit: str = "FLOP") -> VegaLite:
     """Intensity of several layers over the scaled parameter, ridge as a line, current points,
     and orange rules where the system breaks (memory capacity, deadline)."""
-    x = _q("value", f"{label} (log)", log=True)
+    x = _q("value", f"{label} (log)", log=True, si=True)
     y = _q("intensity", f"Intensity ({unit}/B, log)", log=True)
     layers = [
         _layer(traj["rows"], {"type": "line", "point": {"size": 12}},
@@ -175,6 +175,9 @@ def trajectory_chart(traj: dict, label: str, unit: str = "FLOP") -> VegaLite:
         _layer([{"ridge": traj["ridge"], "what": "ridge"}],
                {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
                {"y": _q("ridge"), "tooltip": _tip("what", ("ridge", ".3~g"))}),
+        _layer([{"ridge": traj["ridge"], "what": "ridge"}],
+               {"type": "text", "align": "right", "dy": -6, "color": "#666"},
+               {"y": _q("ridge"), "x": {"value": WIDTH - 2}, "text": {"field": "what"}}),
         _layer(traj["current"]["points"],
                {"type": "point", "shape": "diamond", "size": 170, "filled": True},
                {"x": x, "y": y, "color": _n("layer", "layer"),
@@ -184,6 +187,12 @@ def trajectory_chart(traj: dict, label: str, unit: str = "FLOP") -> VegaLite:
     if marks:
         layers.append(_layer(marks, {"type": "rule", "color": "#ff7f0e", "strokeWidth": 2},
                              {"x": _q("value"), "tooltip": _tip("what", ("value", ",.0f"))}))
+        labels = [dict(m, ypix=4 + 14 * i) for i, m in enumerate(marks)]  # stacked, no overlap
+        layers.append(_layer(labels, {"type": "text", "align": "left", "baseline": "top",
+                                      "dx": 4, "color": "#d2640a"},
+                             {"x": _q("value"), "y": {"field": "ypix", "type": "quantitative",
+                                                      "scale": None},
+                              "text": {"field": "what"}}))
     return _top("Intensity trajectory", layers)
 
 
@@ -201,8 +210,8 @@ def growth_chart(traj: dict, label: str) -> VegaLite:
     """FLOPs and bytes of each layer relative to the smallest value: who grows faster."""
     return _top("FLOPs and bytes growth", [
         _layer(traj["growth"], {"type": "line"},
-               {"x": _q("value", f"{label} (log)", log=True),
-                "y": _q("ratio", "growth (× at the smallest value, log)", log=True),
+               {"x": _q("value", f"{label} (log)", log=True, si=True),
+                "y": _q("ratio", "growth (× at the smallest value, log)", log=True, si=True),
                 "color": _n("layer", "layer"), "strokeDash": _n("quantity", "quantity"),
                 "tooltip": _tip("layer", "quantity", ("value", ",.0f"), ("ratio", ".3~g"))}),
     ], height=220)

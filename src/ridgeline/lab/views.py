@@ -176,8 +176,16 @@ def track_markdown(track, device_name: str, crisis: dict) -> str:
 
 
 PEEK_TITLES = {"layer": "Intensity of this layer", "energy": "Energy of one pass",
-               "roofline": "Time and ridge (roofline)", "gemm": "Linear (GEMM)",
-               "conv": "Convolution", "attention": "Attention"}
+               "roofline": "Time and ridge (roofline)",
+               "gemm": "For comparison, the track's Linear layer (GEMM)",
+               "conv": "For comparison, a convolution of the model",
+               "attention": "For comparison, the model's attention"}
+
+REFLECT_PROMPTS = {
+    1: "Why does weight reuse decide which layer hits the memory wall? Use your numbers.",
+    2: "Where did scaling break the system, and why does intensity move (or not) with it?",
+    3: "Defend your operator mix: what did you trade, and what would a stakeholder push back on?",
+}
 
 
 def peek_markdown(peek: dict, keys=("layer", "energy", "roofline")) -> str:
