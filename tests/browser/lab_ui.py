@@ -60,7 +60,8 @@ def lock_form(page: Page, n: int) -> Locator:
 def lock(page: Page, n: int, choice_index: int = 0, number: float | None = None) -> str:
     """Lock part ``n`` with its ``choice_index``-th choice (and ``number``); returns the choice."""
     f = lock_form(page, n).first
-    radio = f.locator("marimo-radio").first
+    # the form's light-DOM copy of its fields is never rendered: take the one with buttons
+    radio = f.locator("marimo-radio").filter(has=page.locator("[role=radio]")).first
     choices = json.loads(radio.get_attribute("data-options"))
     choice = choices[choice_index]
     radio.locator(f"[role=radio][value={json.dumps(choice)}]").click()
@@ -101,7 +102,7 @@ def card_bound(text: str) -> str:
 
 def plot_signature(scope) -> str:
     """What identifies the plots in ``scope``: each chart's spec attribute (data included)."""
-    charts = scope.locator("marimo-vega, marimo-plotly, marimo-anywidget")
+    charts = scope.locator("marimo-mime-renderer, marimo-vega, marimo-plotly, marimo-anywidget")
     return json.dumps([c.evaluate("e => [...e.attributes].map(a => a.name + '=' + a.value)"
                                   ".join('|')") for c in charts.all()])
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 from lab_ui import (
@@ -93,12 +94,18 @@ def engine_layer(track, layer, **override):
 
 
 def check_card(text, est, unit):
-    assert card_value(text, "MACs", "MAC") == pytest.approx(float(est.macs), rel=REL)
-    assert card_value(text, "FLOPs", unit) == pytest.approx(float(est.flops), rel=REL)
+    """The card's rows equal the engine's estimate (per copy when the card says it shows one
+    of a repeated layer's ``count`` copies: extensive numbers divide by the count)."""
+    m = re.search(r"one of ([\d,]+) copies", text)
+    copies = int(m.group(1).replace(",", "")) if m else 1
+    assert copies == int(est.count), f"card says {copies} copies, the engine counts {est.count}"
+    per = 1.0 / copies
+    assert card_value(text, "MACs", "MAC") == pytest.approx(float(est.macs) * per, rel=REL)
+    assert card_value(text, "FLOPs", unit) == pytest.approx(float(est.flops) * per, rel=REL)
     assert card_value(text, "Intensity", f"{unit}/B") == pytest.approx(float(est.intensity), rel=REL)
     assert card_value(text, "Ridge", f"{unit}/B") == pytest.approx(float(est.ridge), rel=REL)
-    assert card_value(text, "Time", "s") == pytest.approx(float(est.time_s), rel=REL)
-    assert card_value(text, "Energy", "J") == pytest.approx(float(est.energy_j), rel=REL)
+    assert card_value(text, "Time", "s") == pytest.approx(float(est.time_s) * per, rel=REL)
+    assert card_value(text, "Energy", "J") == pytest.approx(float(est.energy_j) * per, rel=REL)
     assert card_bound(text) == str(est.bound)
 
 
@@ -300,7 +307,9 @@ class TestTrack:
         for pg in (p, p2):
             open_lab(pg, flow.server.url)
             pick_track(pg, t.title)
-            values = [a.input_value() for a in
-                      pg.locator("marimo-text-area textarea").all()]
-            assert note2 in values and note3 in values, "a tab's reflection was lost"
+            areas = pg.locator("marimo-text-area textarea")
+            areas.first.wait_for()
+            values = [a.input_value() for a in areas.all()]
+            assert note2 in values and note3 in values, (
+                f"a tab's reflection was lost: {[v[:40] for v in values]}")
         p2.close()
