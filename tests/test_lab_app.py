@@ -300,3 +300,14 @@ def test_server_serves_the_app(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_lock_from_another_version_still_renders(monkeypatch, tmp_path):
+    led = Ledger(tmp_path / "l.jsonl")
+    led.append("lock", "cloud", {"part": 1, "choice": "an answer no longer offered",
+                                 "number": "inf"})
+    led.append("probe", "cloud", {"part": 2, "value": "not a number"})
+    html, defs = run(monkeypatch, led.path)
+    assert "Your locked answer: an answer no longer offered" in html
+    assert "This lock cannot be graded" in html
+    assert "layer1" in defs  # the workbench still opens

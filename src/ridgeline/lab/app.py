@@ -91,7 +91,7 @@ def _(Q, track):
 
 
 @app.cell(hide_code=True)
-def _(Q, ledger, mo, set_locks_rev, set_notes_rev, views):
+def _(Q, RidgelineError, ledger, mo, set_locks_rev, set_notes_rev, views):
     def lock_form(track, q):
         """The Lock form of one part: the choices (no preset) and, in Part 1, a number."""
         fields = {"choice": mo.ui.radio(options=list(q.choices), label=q.prompt)}
@@ -127,17 +127,24 @@ def _(Q, ledger, mo, set_locks_rev, set_notes_rev, views):
         if locked is None:
             return mo.vstack([form, mo.md("*Lock your prediction to open the workbench.*")])
         p = locked["payload"]
-        shown = [mo.ui.radio(options=list(q.choices), value=p.get("choice"), label=q.prompt,
+        choice = p.get("choice") if p.get("choice") in q.choices else None
+        shown = [mo.ui.radio(options=list(q.choices), value=choice, label=q.prompt,
                              disabled=True)]
+        if choice is None:  # locked under another wording of the question: show it as stored
+            shown.append(mo.md(f"Your locked answer: {views.escape_md(p.get('choice'))}"))
         if q.numeric:
-            shown.append(mo.ui.number(value=p.get("number"), label=q.numeric, disabled=True))
+            shown.append(mo.ui.number(value=views.finite_or_none(p.get("number")),
+                                      label=q.numeric, disabled=True))
         shown.append(mo.md(f"**{views.locked_line(locked)}**"))
         return mo.vstack(shown)
 
     def reveal_view(track, q, locked):
         """The student's answer beside the computed one, and the numbers that decide it."""
         p = locked["payload"]
-        rv = Q.reveal(track, q.part, p.get("choice"), p.get("number"))
+        try:
+            rv = Q.reveal(track, q.part, p.get("choice"), p.get("number"))
+        except RidgelineError as exc:
+            return mo.md(f"### Reveal\n\nThis lock cannot be graded: {views.escape_md(exc)}")
         verdict = "Your prediction was right." if rv.correct else "Not this time."
         return mo.md(
             f"### Reveal\n\n**{verdict}**\n\n{views.compare_table(rv.student, rv.computed)}\n\n"

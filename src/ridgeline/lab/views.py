@@ -66,6 +66,15 @@ def locked_line(entry: dict) -> str:
     return f"Locked at {when(entry['time'])}"
 
 
+def finite_or_none(value) -> float | None:
+    """``value`` as a finite float, else None (a stored number may be missing or 'inf')."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
 def number(value, unit: str = "") -> str:
     """A number for a table cell: ratios under 1e6 plainly, large counts with SI prefixes."""
     if isinstance(value, bool):
