@@ -118,19 +118,29 @@ class _Tracer:
         self.skipped: Counter = Counter()
         self.fused_depth = 0  # > 0 inside a function already recorded whole (SDPA, rms_norm)
         self.weight_storages = {p.untyped_storage()._cdata for p in module.parameters()}
+        self.state_storages = self.weight_storages | {
+            b.untyped_storage()._cdata for b in module.buffers()}
 
     @property
     def scope(self) -> str:
         return self.scopes[-1] if self.scopes else ""
 
     def is_weight(self, t) -> bool:
+        return self._storage(t) in self.weight_storages
+
+    def is_state(self, t) -> bool:
+        """A parameter or a buffer (BatchNorm's running statistics, its batch counter)."""
+        return self._storage(t) in self.state_storages
+
+    @staticmethod
+    def _storage(t):
         import torch
         if not isinstance(t, torch.Tensor):
-            return False
+            return None
         try:
-            return t.untyped_storage()._cdata in self.weight_storages
+            return t.untyped_storage()._cdata
         except (RuntimeError, NotImplementedError):  # a tensor with no storage (sparse, ...)
-            return False
+            return None
 
     def add(self, short, op, count=1):
         self.records.append((self.scope, short, op, count))
@@ -336,7 +346,10 @@ def _pointwise(tracer, name, a, out):
     o = _first_tensor(out)
     if o is None or o.numel() == 0:
         return
-    ins = [t for t in _tensors(a)]
+    ins = list(_tensors(a))
+    if ins and all(tracer.is_state(t) for t in ins):  # e.g. BatchNorm's num_batches_tracked += 1
+        tracer.skipped[f"aten.{name} (module state)"] += 1
+        return
     weights = sum(_unique(t) for t in ins if tracer.is_weight(t))
     acts = sum(_unique(t) for t in ins if not tracer.is_weight(t))
     tracer.add(name, common.pointwise(name, o.numel(), acts, weights))
