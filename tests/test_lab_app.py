@@ -311,3 +311,13 @@ def test_a_lock_from_another_version_still_renders(monkeypatch, tmp_path):
     assert "Your locked answer: an answer no longer offered" in html
     assert "This lock cannot be graded" in html
     assert "layer1" in defs  # the workbench still opens
+
+
+def test_a_failed_write_is_shown_not_swallowed(monkeypatch, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the ledger's folder should be")
+    _, defs = run(monkeypatch, blocker / "l.jsonl")
+    q = defs["questions"][2]
+    defs["lock2"]._update({"choice": q.choices[0]})  # the write fails: no exception escapes
+    message = defs["get_write_error"]()
+    assert message.startswith("Your lock was not saved to") and "l.jsonl" in message

@@ -37,8 +37,19 @@ def _(Ledger, mo):
     get_probes_rev, set_probes_rev = mo.state(0)
     get_design_rev, set_design_rev = mo.state(0)
     get_notes_rev, set_notes_rev = mo.state(0)
-    return (get_design_rev, get_locks_rev, get_notes_rev, get_probes_rev, ledger,
-            set_design_rev, set_locks_rev, set_notes_rev, set_probes_rev)
+    get_write_error, set_write_error = mo.state(None)
+
+    def record(kind, track_key, payload):
+        """Append to the ledger; a failed write is shown on the page, never swallowed."""
+        try:
+            entry = ledger.append(kind, track_key, payload)
+        except OSError as exc:
+            set_write_error(f"Your {kind} was not saved to {ledger.path}: {exc}")
+            return None
+        set_write_error(None)
+        return entry
+    return (get_design_rev, get_locks_rev, get_notes_rev, get_probes_rev, get_write_error,
+            ledger, record, set_design_rev, set_locks_rev, set_notes_rev, set_probes_rev)
 
 
 @app.cell(hide_code=True)
@@ -69,6 +80,12 @@ def _(T, track_picker):
 
 
 @app.cell(hide_code=True)
+def _(get_write_error, mo, views):
+    _err = get_write_error()
+    mo.callout(mo.md(views.escape_md(_err)), kind="danger") if _err else None
+
+
+@app.cell(hide_code=True)
 def _(T, get_hardware, mo, track, views):
     mo.md(views.track_markdown(track, get_hardware(track.hardware).name, T.crisis(track)))
 
@@ -91,7 +108,7 @@ def _(Q, track):
 
 
 @app.cell(hide_code=True)
-def _(Q, RidgelineError, ledger, mo, set_locks_rev, set_notes_rev, views):
+def _(Q, RidgelineError, mo, record, set_locks_rev, set_notes_rev, views):
     def lock_form(track, q):
         """The Lock form of one part: the choices (no preset) and, in Part 1, a number."""
         fields = {"choice": mo.ui.radio(options=list(q.choices), label=q.prompt)}
@@ -115,7 +132,7 @@ def _(Q, RidgelineError, ledger, mo, set_locks_rev, set_notes_rev, views):
                 payload.update(correct=rv.correct, computed=rv.computed)
             except Exception as exc:  # noqa: BLE001 - the lock is stored even if grading fails
                 payload.update(correct=None, grading_error=str(exc))
-            ledger.append("lock", track.key, payload)
+            record("lock", track.key, payload)
             set_locks_rev(lambda r: r + 1)
 
         return mo.md(views.batch_layout(fields)).batch(**fields).form(
@@ -156,7 +173,7 @@ def _(Q, RidgelineError, ledger, mo, set_locks_rev, set_notes_rev, views):
         def _on_save(text):
             if text is None:
                 return
-            ledger.append("reflection", track.key, {"part": part, "text": text})
+            record("reflection", track.key, {"part": part, "text": text})
             set_notes_rev(lambda r: r + 1)
 
         prev = saved["payload"].get("text", "") if saved else ""
@@ -345,7 +362,7 @@ def _(RidgelineError, W, probes, track):
 
 
 @app.cell(hide_code=True)
-def _(RidgelineError, T, game, ledger, mo, set_probes_rev, track):
+def _(RidgelineError, T, game, mo, record, set_probes_rev, track):
     def _on_probe(value):
         if value is None or game.done:
             return
@@ -354,7 +371,7 @@ def _(RidgelineError, T, game, ledger, mo, set_probes_rev, track):
         except RidgelineError:
             return  # outside the range: the number field's bounds already say so
         _v, _answer = _next.probes[-1]
-        ledger.append("probe", track.key, {
+        record("probe", track.key, {
             "part": 2, "param": game.param, "layer": game.layer, "value": _v,
             "answer": _answer, "index": _next.used})
         set_probes_rev(lambda r: r + 1)
@@ -448,11 +465,11 @@ def _(C, batch3, floor3, scale3, slots3, track):
 
 
 @app.cell(hide_code=True)
-def _(C, batch3, floor3, ledger, mo, scale3, set_design_rev, slots3, track, views):
+def _(C, batch3, floor3, mo, record, scale3, set_design_rev, slots3, track, views):
     def _submit(count):
         _r = C.evaluate_design(track, dict(slots3.value), batch3.value, scale3.value,
                                floor3.value)
-        ledger.append("design", track.key, views.design_payload(
+        record("design", track.key, views.design_payload(
             _r, batch3.value, scale3.value, floor3.value))
         set_design_rev(lambda r: r + 1)
         return (count or 0) + 1

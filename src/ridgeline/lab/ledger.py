@@ -166,7 +166,7 @@ class Ledger:
     def _read_bytes(self) -> bytes:
         try:
             return self.path.read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # nothing recorded there yet
             return b""
 
     def _read_locked(self) -> list[dict]:
