@@ -119,8 +119,8 @@ def test_shape_options_are_refused(capsys, mlp_onnx, flag):
 
 def test_batch_on_a_fixed_batch_model_is_refused(capsys, tmp_path):
     nodes = [helper.make_node("Relu", ["x"], ["y"])]
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 4])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 4])])
+    x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [3, 4]) for n in "xy")
+    graph = helper.make_graph(nodes, "g", [x], [y])
     path = tmp_path / "fixed.onnx"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
     err = _one_error_line(*run(capsys, "profile", path, "--batch", 8))

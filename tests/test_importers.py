@@ -318,7 +318,8 @@ def test_conv1d_and_real_tensors():
 
 
 @given(h=st.integers(8, 24), s=st.tuples(st.integers(1, 3), st.integers(1, 3)),
-       p=st.tuples(st.integers(0, 2), st.integers(0, 2)), k=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+       p=st.tuples(st.integers(0, 2), st.integers(0, 2)),
+       k=st.tuples(st.integers(1, 4), st.integers(1, 4)),
        g=st.sampled_from([1, 2, 4]))
 @settings(max_examples=25, deadline=None)
 def test_any_conv2d_matches_flop_counter(h, s, p, k, g):

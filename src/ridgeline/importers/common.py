@@ -70,7 +70,8 @@ def name_layers(records) -> list[Layer]:
     seen: Counter = Counter()
     layers = []
     for scope, short, op, count in records:
-        base = scope if scope and per_scope[scope] == 1 else ".".join(p for p in (scope, short) if p)
+        alone = scope and per_scope[scope] == 1
+        base = scope if alone else ".".join(p for p in (scope, short) if p)
         seen[base] += 1
         name = base if seen[base] == 1 else f"{base}#{seen[base]}"
         # the enclosing module: a layer named by its own path belongs to its parent's

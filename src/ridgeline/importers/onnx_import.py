@@ -90,7 +90,8 @@ def _load(onnx, src):
     if isinstance(src, onnx.ModelProto):
         return src, src.graph.name or "onnx model"
     if not isinstance(src, (str, os.PathLike)):
-        raise RidgelineError(f"from_onnx needs a path or an onnx.ModelProto, got {type(src).__name__}")
+        raise RidgelineError(
+            f"from_onnx needs a path or an onnx.ModelProto, got {type(src).__name__}")
     path = os.fspath(src)
     if not os.path.isfile(path):
         raise RidgelineError(f"no such ONNX file: {path}")

@@ -26,8 +26,8 @@ LAYOUT = {
     "empty_strided", "new_empty", "new_empty_strided", "zeros", "zeros_like", "new_zeros",
     "ones", "ones_like", "new_ones", "full", "full_like", "new_full", "fill", "fill_", "zero_",
     "arange", "scalar_tensor", "tril", "triu", "_local_scalar_dense", "index_select", "gather",
-    "index", "repeat", "_unsafe_view", "resize_", "set_", "lift_fresh_copy", "native_dropout",
-    "dropout", "bernoulli_", "rand", "randn", "randint", "randperm", "sym_size", "sym_numel",
+    "index", "repeat", "_unsafe_view", "constant_pad_nd", "resize_", "set_", "lift_fresh_copy",
+    "native_dropout", "dropout", "bernoulli_", "rand", "randn", "randint", "randperm", "sym_size", "sym_numel",
     "sym_stride", "sym_storage_offset", "is_same_size", "_assert_async", "_assert_tensor_metadata",
 }
 #: Activations the pointwise tag misses.
@@ -35,9 +35,11 @@ POINTWISE_EXTRA = {"hardswish", "hardswish_", "hardsigmoid", "hardsigmoid_", "mi
                    "elu", "elu_", "glu", "silu", "silu_", "gelu", "gelu_"}
 BATCH_NORMS = {"native_batch_norm", "_native_batch_norm_legit", "cudnn_batch_norm",
                "_native_batch_norm_legit_no_training", "miopen_batch_norm", "batch_norm"}
-SDPA_ATEN = {"_scaled_dot_product_flash_attention", "_scaled_dot_product_efficient_attention",
-             "_scaled_dot_product_cudnn_attention", "_scaled_dot_product_flash_attention_for_cpu",
-             "_scaled_dot_product_attention_math", "_scaled_dot_product_fused_attention_overrideable"}
+SDPA_ATEN = {
+    "_scaled_dot_product_flash_attention", "_scaled_dot_product_efficient_attention",
+    "_scaled_dot_product_cudnn_attention", "_scaled_dot_product_flash_attention_for_cpu",
+    "_scaled_dot_product_attention_math", "_scaled_dot_product_fused_attention_overrideable",
+}
 POOLS = {"max_pool2d_with_indices": "maxpool", "max_pool2d": "maxpool", "avg_pool2d": "avgpool"}
 ADAPTIVE = {"_adaptive_avg_pool2d": "avgpool", "adaptive_avg_pool2d": "avgpool",
             "adaptive_max_pool2d": "max"}
@@ -265,21 +267,20 @@ def _eff_shape(t):
 
 
 def _conv(tracer, a, out):
+    """aten.convolution: (N, C, H, W) -> Conv2d; a Conv1d's (N, C, L) is a 1 x L image."""
     x, w, bias = a["input"], a["weight"], a.get("bias")
     if a.get("transposed") or x.dim() not in (3, 4):
-        tracer.unsupported[f"aten.convolution ({x.dim() - 2}-D{', transposed' if a.get('transposed') else ''})"] += 1
+        what = "transposed" if a.get("transposed") else f"{x.dim() - 2}-D"
+        tracer.unsupported[f"aten.convolution ({what})"] += 1
         return
-    two_d = x.dim() == 4
-    pad = list(a["padding"])
-    stride, dil = list(a["stride"]), list(a["dilation"])
-    if not two_d:  # Conv1d on (N, C, L): a 1 x L image with a 1 x K kernel
-        hw, khw, stride, dil, pads = (1, x.shape[2]), (1, w.shape[2]), [1, stride[0]], [1, dil[0]], (0, pad[0], 0, pad[0])
+    (sh, sw), (ph, pw), (dh, dw) = (_pair(a[k]) for k in ("stride", "padding", "dilation"))
+    if x.dim() == 3:  # one spatial axis: it becomes the width, the height is 1 with no padding
+        (h, wd), (kh, kw), (sh, ph, dh) = (1, x.shape[2]), (1, w.shape[2]), (1, 0, 1)
     else:
-        hw, khw = tuple(x.shape[2:]), tuple(w.shape[2:])
-        pads = (pad[0], pad[1], pad[0], pad[1])
-    op = common.conv(x.shape[0], x.shape[1], w.shape[0], hw, khw, stride, pads, dil,
-                     a["groups"], bias is not None)
-    tracer.add("conv2d" if two_d else "conv1d", op)
+        (h, wd), (kh, kw) = x.shape[2:], w.shape[2:]
+    op = common.conv(x.shape[0], x.shape[1], w.shape[0], (h, wd), (kh, kw), (sh, sw),
+                     (ph, pw, ph, pw), (dh, dw), a["groups"], bias is not None)
+    tracer.add("conv2d" if x.dim() == 4 else "conv1d", op)
 
 
 def _sdpa(tracer, query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
