@@ -267,6 +267,49 @@ def test_decode_step_reads_the_kv_cache():
     assert att.traffic().kv_cache == 2 * b * hkv * t * (d // h)
 
 
+ATEN_SDPA = [  # the fused kernels F.scaled_dot_product_attention dispatches to, called directly
+    ("cpu", lambda q: torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(
+        q, q, q, is_causal=True)[0]),
+    ("meta", lambda q: torch.ops.aten._scaled_dot_product_flash_attention(
+        q, q, q, is_causal=True)[0]),
+    ("meta", lambda q: torch.ops.aten._scaled_dot_product_efficient_attention(
+        q, q, q, None, False, is_causal=True)[0]),
+]
+
+
+@pytest.mark.parametrize(("device", "kernel"), ATEN_SDPA, ids=["flash_cpu", "flash", "efficient"])
+def test_aten_attention_kernels_map_to_attention(device, kernel):
+    class Kernel(nn.Module):
+        def forward(self, q):
+            return kernel(q)
+
+    b, h, t, hd = 2, 4, 16, 8
+    q = torch.randn(b, h, t, hd, device=device)
+    (layer,) = from_torch(Kernel(), q)
+    assert layer.op == Attention(b, h, h, hd, t, "prefill", causal=True)
+    if device == "meta":  # FlopCounterMode knows these kernels (not the CPU one): 4.B.H.T^2.d
+        theirs, ours, _ = counted(Kernel(), q)
+        assert theirs == 4 * b * h * t * t * hd
+        assert ours == 4 * b * h * hd * t * (t + 1) // 2
+
+
+def test_weight_on_the_left_is_read_once():
+    """W (6 x 8) @ x (3, 8, 5): torch broadcasts W over the batch; W^T's 48 weights move once."""
+    class Left(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.empty(6, 8))
+
+        def forward(self, x):
+            return torch.matmul(self.w, x)
+
+    with META:
+        theirs, ours, (layer,) = counted(Left(), torch.empty(3, 8, 5))
+    assert ours == theirs == 2 * 3 * 6 * 8 * 5
+    assert (layer.op.m, layer.op.n, layer.op.k, layer.count) == (3 * 5, 6, 8, 1)
+    assert layer.op.traffic().weights == 6 * 8
+
+
 def test_parameters_are_weights_through_views_and_slices():
     """A fused QKV weight sliced per head is still the parameter: weight bytes, not inputs."""
     class Fused(nn.Module):
@@ -440,6 +483,19 @@ def test_onnx_attention_node():
                             _tensor("v", [2, 2, 16, 32])], [_tensor("o", [2, 8, 16, 32])], opset=23)
     (layer,) = from_onnx(model)
     assert layer.name == "attn" and layer.op == Attention(2, 8, 2, 32, 16, "prefill", causal=True)
+
+
+def test_onnx_attention_node_3d_with_named_dims():
+    """(B, T, H.d) inputs with head counts as attributes; a symbolic length set by dims=."""
+    if onnx.defs.onnx_opset_version() < 23:
+        pytest.skip("the Attention operator needs opset 23")
+    node = helper.make_node("Attention", ["q", "k", "v"], ["o"], name="/attn/Attention",
+                            q_num_heads=8, kv_num_heads=2)
+    model = _graph([node], [_tensor("q", [1, "T", 8 * 16]), _tensor("k", [1, "T", 2 * 16]),
+                            _tensor("v", [1, "T", 2 * 16])], [_tensor("o", [1, "T", 128])],
+                   opset=23)
+    (layer,) = from_onnx(model, dims={"T": 64})
+    assert layer.op == Attention(1, 8, 2, 16, 64, "prefill", causal=False)
 
 
 def test_onnx_unknown_ops_are_listed():
