@@ -532,6 +532,20 @@ def test_missing_and_inconsistent_onnx(tmp_path):
         from_onnx(path)
 
 
+def test_onnx_weights_in_an_external_file(tmp_path):
+    """Big models keep weights beside the graph: shapes suffice, the weight file must exist."""
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["y"], name="/fc/MatMul")]
+    model = _graph(nodes, [_tensor("x", [4, 256])], [_tensor("y", [4, 512])],
+                   [_weight("w", [256, 512])])
+    path = tmp_path / "big.onnx"
+    onnx.save(model, path, save_as_external_data=True, location="big.bin", size_threshold=0)
+    (layer,) = from_onnx(path)
+    assert layer.op == Gemm(4, 512, 256, kind="linear") and layer.op.params() == 256 * 512
+    (tmp_path / "big.bin").unlink()
+    with pytest.raises(RidgelineError, match="big.bin"):
+        from_onnx(path)
+
+
 def test_onnx_missing_package_is_one_clear_error(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "onnx", None)   # `import onnx` now raises ImportError
     with pytest.raises(RidgelineError, match=r"pip install 'ridgeline\[onnx\]'"):

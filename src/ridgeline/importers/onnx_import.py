@@ -57,7 +57,7 @@ def from_onnx(path_or_model, *, batch: int | None = None, dims: dict | None = No
     """
     onnx = _onnx()
     model, label = _load(onnx, path_or_model)
-    _check(onnx, model, label)
+    _check(onnx, model, label, None if isinstance(path_or_model, onnx.ModelProto) else label)
     model = _copy(onnx, model)
     notes = _fix_inputs(model, batch, dict(dims or {}))
     model = _infer(onnx, model, label)
@@ -96,18 +96,22 @@ def _load(onnx, src):
     if not os.path.isfile(path):
         raise RidgelineError(f"no such ONNX file: {path}")
     try:
-        model = onnx.load(path)
+        # NB: shapes are all we need, so big weights stored beside the file are not read
+        model = onnx.load(path, load_external_data=False)
     except Exception as exc:  # noqa: BLE001 (protobuf DecodeError, bad external data, ...)
         raise RidgelineError(f"{path} is not a readable ONNX model ({_line(exc)})") from None
     return model, path
 
 
-def _check(onnx, model, label):
-    """A graph with nodes that passes onnx.checker, or one line saying what is wrong."""
+def _check(onnx, model, label, path=None):
+    """A graph with nodes that passes onnx.checker, or one line saying what is wrong.
+
+    A file is checked by path, so that external weight files are found beside it.
+    """
     if not model.graph.node:
         raise RidgelineError(f"{label} is not an ONNX model (no graph nodes)")
     try:
-        onnx.checker.check_model(model)
+        onnx.checker.check_model(path if path is not None else model)
     except Exception as exc:  # noqa: BLE001 (ValidationError, or a C++ error for a broken proto)
         raise RidgelineError(f"{label} is a malformed ONNX model ({_line(exc)})") from None
 
