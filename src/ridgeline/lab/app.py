@@ -33,7 +33,11 @@ def _(Ledger, mo):
     # The ledger is the only store of progress; the revision counters only tell cells
     # to re-read it (one per kind of entry, so a saved reflection does not re-run a chart).
     ledger = Ledger()
-    get_locks_rev, set_locks_rev = mo.state(0)
+    # one counter per part's lock: locking Part 1 must not rebuild Part 2's half-filled form
+    get_lock1_rev, set_lock1_rev = mo.state(0)
+    get_lock2_rev, set_lock2_rev = mo.state(0)
+    get_lock3_rev, set_lock3_rev = mo.state(0)
+    bump_lock = {1: set_lock1_rev, 2: set_lock2_rev, 3: set_lock3_rev}
     get_probes_rev, set_probes_rev = mo.state(0)
     get_design_rev, set_design_rev = mo.state(0)
     get_notes_rev, set_notes_rev = mo.state(0)
@@ -48,8 +52,9 @@ def _(Ledger, mo):
             return None
         set_write_error(None)
         return entry
-    return (get_design_rev, get_locks_rev, get_notes_rev, get_probes_rev, get_write_error,
-            ledger, record, set_design_rev, set_locks_rev, set_notes_rev, set_probes_rev)
+    return (bump_lock, get_design_rev, get_lock1_rev, get_lock2_rev, get_lock3_rev,
+            get_notes_rev, get_probes_rev, get_write_error, ledger, record, set_design_rev,
+            set_notes_rev, set_probes_rev)
 
 
 @app.cell(hide_code=True)
@@ -91,14 +96,33 @@ def _(T, get_hardware, mo, track, views):
 
 
 @app.cell(hide_code=True)
-def _(get_locks_rev, ledger, mo, track):
-    get_locks_rev()
-    locks = ledger.state(track.key)["locks"]
+def _(ledger, mo):
+    ledger.entries()  # reading finds (and keeps aside) a damaged file before anything else
     mo.callout(mo.md(
         f"The ledger file was damaged. It was kept aside as `{ledger.recovered_from}` and its "
-        f"{ledger.recovered_entries} readable entries were restored; nothing was overwritten."),
-        kind="warn") if ledger.recovered_from else None
-    return (locks,)
+        f"{ledger.recovered_entries} readable entries were restored; nothing was "
+        "overwritten."), kind="warn") if ledger.recovered_from else None
+
+
+@app.cell(hide_code=True)
+def _(get_lock1_rev, ledger, track):
+    get_lock1_rev()
+    locked1 = ledger.state(track.key)["locks"].get(1)
+    return (locked1,)
+
+
+@app.cell(hide_code=True)
+def _(get_lock2_rev, ledger, track):
+    get_lock2_rev()
+    locked2 = ledger.state(track.key)["locks"].get(2)
+    return (locked2,)
+
+
+@app.cell(hide_code=True)
+def _(get_lock3_rev, ledger, track):
+    get_lock3_rev()
+    locked3 = ledger.state(track.key)["locks"].get(3)
+    return (locked3,)
 
 
 @app.cell(hide_code=True)
@@ -108,7 +132,7 @@ def _(Q, track):
 
 
 @app.cell(hide_code=True)
-def _(Q, RidgelineError, mo, record, set_locks_rev, set_notes_rev, views):
+def _(Q, RidgelineError, bump_lock, ledger, mo, record, set_notes_rev, views):
     def lock_form(track, q):
         """The Lock form of one part: the choices (no preset) and, in Part 1, a number."""
         fields = {"choice": mo.ui.radio(options=list(q.choices), label=q.prompt)}
@@ -133,7 +157,7 @@ def _(Q, RidgelineError, mo, record, set_locks_rev, set_notes_rev, views):
             except Exception as exc:  # noqa: BLE001 - the lock is stored even if grading fails
                 payload.update(correct=None, grading_error=str(exc))
             record("lock", track.key, payload)
-            set_locks_rev(lambda r: r + 1)
+            bump_lock[q.part](lambda r: r + 1)
 
         return mo.md(views.batch_layout(fields)).batch(**fields).form(
             submit_button_label="Lock prediction", validate=_problem, on_change=_on_lock,
@@ -168,8 +192,13 @@ def _(Q, RidgelineError, mo, record, set_locks_rev, set_notes_rev, views):
             f"{views.escape_md(rv.explanation)}\n\n"
             f"{views.pairs_table(rv.numbers.items(), ('Deciding numbers', 'value'))}")
 
-    def reflection_form(track, part, saved):
-        """A text area saved to the ledger on 'Save reflection' (prefilled with the last save)."""
+    def reflection_form(track, part):
+        """A text area saved to the ledger on 'Save reflection' (prefilled with the last save).
+
+        Built once per track and lock, not on every save, so text typed in one part's box
+        survives saving another's.
+        """
+        saved = ledger.state(track.key)["reflections"].get(part)
         def _on_save(text):
             if text is None:
                 return
@@ -200,19 +229,19 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(lock_form, locks, questions, track):
-    lock1 = lock_form(track, questions[1]) if 1 not in locks else None
+def _(lock_form, locked1, questions, track):
+    lock1 = lock_form(track, questions[1]) if locked1 is None else None
     return (lock1,)
 
 
 @app.cell(hide_code=True)
-def _(lock1, lock_view, locks, questions):
-    lock_view(questions[1], locks.get(1), lock1)
+def _(lock1, lock_view, locked1, questions):
+    lock_view(questions[1], locked1, lock1)
 
 
 @app.cell(hide_code=True)
-def _(T, locks, mo, track):
-    mo.stop(1 not in locks)
+def _(T, locked1, mo, track):
+    mo.stop(locked1 is None)
     layer1 = mo.ui.dropdown(options=T.layer_names(track), value=track.linear_layer,
                             label="Layer")
     peek1 = mo.ui.switch(label="Math peek")
@@ -247,8 +276,8 @@ def _(W, charts, layer1, track):
 
 
 @app.cell(hide_code=True)
-def _(W, charts, locks, mo, track, views):
-    mo.stop(1 not in locks)
+def _(W, charts, locked1, mo, track, views):
+    mo.stop(locked1 is None)
     _cmp = W.compare_linear_conv(track)
     mo.vstack([mo.md("### Linear vs Conv: weight reuse"),
                mo.md(views.compare_rows_markdown(_cmp["rows"], track.work_unit)),
@@ -256,15 +285,15 @@ def _(W, charts, locks, mo, track, views):
 
 
 @app.cell(hide_code=True)
-def _(locks, mo, questions, reveal_view, track):
-    mo.stop(1 not in locks)
-    reveal_view(track, questions[1], locks[1])
+def _(locked1, mo, questions, reveal_view, track):
+    mo.stop(locked1 is None)
+    reveal_view(track, questions[1], locked1)
 
 
 @app.cell(hide_code=True)
-def _(locks, mo, notes, reflection_form, track):
-    mo.stop(1 not in locks)
-    reflect1 = reflection_form(track, 1, notes.get(1))
+def _(locked1, mo, reflection_form, track):
+    mo.stop(locked1 is None)
+    reflect1 = reflection_form(track, 1)
     return (reflect1,)
 
 
@@ -279,19 +308,19 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(lock_form, locks, questions, track):
-    lock2 = lock_form(track, questions[2]) if 2 not in locks else None
+def _(lock_form, locked2, questions, track):
+    lock2 = lock_form(track, questions[2]) if locked2 is None else None
     return (lock2,)
 
 
 @app.cell(hide_code=True)
-def _(lock2, lock_view, locks, questions):
-    lock_view(questions[2], locks.get(2), lock2)
+def _(lock2, lock_view, locked2, questions):
+    lock_view(questions[2], locked2, lock2)
 
 
 @app.cell(hide_code=True)
-def _(locks, mo, track, views):
-    mo.stop(2 not in locks)
+def _(locked2, mo, track, views):
+    mo.stop(locked2 is None)
     batch2 = mo.ui.slider(**views.slider_args(track, "batch", part=2), label="Batch",
                           show_value=True)
     scale2 = mo.ui.slider(**views.slider_args(track, track.scale_param, part=2),
@@ -339,8 +368,8 @@ def _(W, batch2, charts, scale2, track):
 
 
 @app.cell(hide_code=True)
-def _(get_probes_rev, ledger, locks, mo, track):
-    mo.stop(2 not in locks)
+def _(get_probes_rev, ledger, locked2, mo, track):
+    mo.stop(locked2 is None)
     get_probes_rev()
     probes = ledger.state(track.key)["probes"]
     return (probes,)
@@ -390,15 +419,15 @@ def _(game, mo, probe_form, views):
 
 
 @app.cell(hide_code=True)
-def _(locks, mo, questions, reveal_view, track):
-    mo.stop(2 not in locks)
-    reveal_view(track, questions[2], locks[2])
+def _(locked2, mo, questions, reveal_view, track):
+    mo.stop(locked2 is None)
+    reveal_view(track, questions[2], locked2)
 
 
 @app.cell(hide_code=True)
-def _(locks, mo, notes, reflection_form, track):
-    mo.stop(2 not in locks)
-    reflect2 = reflection_form(track, 2, notes.get(2))
+def _(locked2, mo, reflection_form, track):
+    mo.stop(locked2 is None)
+    reflect2 = reflection_form(track, 2)
     return (reflect2,)
 
 
@@ -413,14 +442,14 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(lock_form, locks, questions, track):
-    lock3 = lock_form(track, questions[3]) if 3 not in locks else None
+def _(lock_form, locked3, questions, track):
+    lock3 = lock_form(track, questions[3]) if locked3 is None else None
     return (lock3,)
 
 
 @app.cell(hide_code=True)
-def _(lock3, lock_view, locks, questions):
-    lock_view(questions[3], locks.get(3), lock3)
+def _(lock3, lock_view, locked3, questions):
+    lock_view(questions[3], locked3, lock3)
 
 
 @app.cell(hide_code=True)
@@ -430,8 +459,8 @@ def _():
 
 
 @app.cell(hide_code=True)
-def _(C, locks, mo, track, views):
-    mo.stop(3 not in locks)
+def _(C, locked3, mo, track, views):
+    mo.stop(locked3 is None)
     _start = C.starting_design(track)
     slots3 = mo.ui.dictionary({
         _s.name: mo.ui.dropdown(options=list(_s.choices), value=_start.get(_s.name, _s.default),
@@ -490,8 +519,8 @@ def _(design3, mo, peek3, track, views):
 
 
 @app.cell(hide_code=True)
-def _(get_design_rev, ledger, locks, mo, track):
-    mo.stop(3 not in locks)
+def _(get_design_rev, ledger, locked3, mo, track):
+    mo.stop(locked3 is None)
     get_design_rev()
     submitted = ledger.state(track.key)["design"]
     return (submitted,)
@@ -514,15 +543,15 @@ def _(C, charts, mo, submitted, track, views):
 
 
 @app.cell(hide_code=True)
-def _(locks, mo, questions, reveal_view, track):
-    mo.stop(3 not in locks)
-    reveal_view(track, questions[3], locks[3])
+def _(locked3, mo, questions, reveal_view, track):
+    mo.stop(locked3 is None)
+    reveal_view(track, questions[3], locked3)
 
 
 @app.cell(hide_code=True)
-def _(locks, mo, notes, reflection_form, track):
-    mo.stop(3 not in locks)
-    reflect3 = reflection_form(track, 3, notes.get(3))
+def _(locked3, mo, reflection_form, track):
+    mo.stop(locked3 is None)
+    reflect3 = reflection_form(track, 3)
     return (reflect3,)
 
 
@@ -532,8 +561,10 @@ def _(notes, reflect3, reflection_view):
 
 
 @app.cell(hide_code=True)
-def _(get_design_rev, get_locks_rev, get_notes_rev, get_probes_rev, ledger, mo, report):
-    get_locks_rev(), get_probes_rev(), get_design_rev(), get_notes_rev()
+def _(get_design_rev, get_lock1_rev, get_lock2_rev, get_lock3_rev, get_notes_rev,
+      get_probes_rev, ledger, mo, report):
+    get_lock1_rev(), get_lock2_rev(), get_lock3_rev()
+    get_probes_rev(), get_design_rev(), get_notes_rev()
     _states = ledger.states()
     mo.vstack([
         mo.md("## Report\n\nEverything you locked, probed, designed and wrote, for every track."),
