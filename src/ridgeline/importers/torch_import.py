@@ -27,8 +27,9 @@ LAYOUT = {
     "ones", "ones_like", "new_ones", "full", "full_like", "new_full", "fill", "fill_", "zero_",
     "arange", "scalar_tensor", "tril", "triu", "_local_scalar_dense", "index_select", "gather",
     "index", "repeat", "_unsafe_view", "constant_pad_nd", "resize_", "set_", "lift_fresh_copy",
-    "native_dropout", "dropout", "bernoulli_", "rand", "randn", "randint", "randperm", "sym_size", "sym_numel",
-    "sym_stride", "sym_storage_offset", "is_same_size", "_assert_async", "_assert_tensor_metadata",
+    "native_dropout", "dropout", "bernoulli_", "rand", "randn", "randint", "randperm",
+    "sym_size", "sym_numel", "sym_stride", "sym_storage_offset", "is_same_size", "_assert_async",
+    "_assert_tensor_metadata",
 }
 #: Activations the pointwise tag misses.
 POINTWISE_EXTRA = {"hardswish", "hardswish_", "hardsigmoid", "hardsigmoid_", "mish", "softplus",
@@ -210,6 +211,10 @@ def _record(tracer: _Tracer, func, a: dict, out):
     name = func.overloadpacket.__name__
     if func.is_view or name in LAYOUT:
         tracer.skipped[f"aten.{name}"] += 1
+        return
+    first = _first_tensor(out)
+    if first is not None and first.numel() == 0:  # an empty result: no work to count
+        tracer.skipped[f"aten.{name} (empty)"] += 1
         return
     handler = ATEN.get(name)
     if handler is not None:
