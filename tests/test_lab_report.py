@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ridgeline.format import format_si
 from ridgeline.lab import challenge as C
 from ridgeline.lab import questions as Q
 from ridgeline.lab import tracks as T
@@ -115,6 +116,10 @@ def test_markdown_has_every_section_and_keeps_student_text_inert(filled):
                  "### Probes (5-move rule)", "### Final design", "### Reflections",
                  "PASS" if final.passes else "FAIL"):
         assert text in md
+    # the final design's numbers, with units (the last submitted design, not the first)
+    assert f"| Power at the required rate | {format_si(final.power_w, 'W')} |" in md
+    assert f"| Bytes moved | {format_si(final.bytes, 'B')} |" in md
+    assert "| batch | 64 |" in md
     # the reflection sits verbatim inside a fence longer than its own ``` run
     fence = "````"
     start = md.index(fence + "text\n") + len(fence + "text\n")

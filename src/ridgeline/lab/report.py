@@ -17,10 +17,24 @@ import json
 import re
 
 from ..errors import RidgelineError
+from ..format import format_ratio, format_si
 from .ledger import jsonable, now_iso
 from .views import when
 
 REPORT_VERSION = 1
+
+#: DesignResult field -> (label, how to write it) for the Markdown report.
+DESIGN_QUANTITIES = {
+    "power_w": ("Power at the required rate", lambda v: format_si(v, "W")),
+    "power_budget_w": ("Power budget", lambda v: format_si(v, "W")),
+    "intensity": ("Aggregate intensity (FLOP/B or op/B)", format_ratio),
+    "ridge": ("Ridge of the device", format_ratio),
+    "time_s": ("Time per run", lambda v: format_si(v, "s")),
+    "time_budget_s": ("Time budget", lambda v: format_si(v, "s")),
+    "energy_j": ("Energy per run", lambda v: format_si(v, "J")),
+    "flops": ("Work (FLOPs or ops)", format_si),
+    "bytes": ("Bytes moved", lambda v: format_si(v, "B")),
+}
 _MD_PUNCT = re.compile(r"([\\`*_{}\[\]<>()#+\-!|$~&])")
 
 
@@ -169,12 +183,12 @@ def _design_markdown(design: dict | None) -> list[str]:
     res = design.get("result") or {}
     verdict = {True: "PASS", False: "FAIL"}.get(res.get("passes"), "—")
     out += ["", f"Submitted {when(design['submitted_at'])}: **{verdict}**", ""]
-    keys = [k for k in ("power_w", "intensity", "time_s", "energy_j", "flops", "bytes")
-            if k in res]
+    keys = [k for k in DESIGN_QUANTITIES if isinstance(res.get(k), (int, float))]
     settings = {k: design[k] for k in ("batch", "scale", "floor") if design.get(k) is not None}
     if keys or settings:
         out += ["| Quantity | Value |", "|---|---|"]
         out += [f"| {k} | {md_cell(v)} |" for k, v in settings.items()]
-        out += [f"| {k} | {md_cell(res[k])} |" for k in keys]
+        out += [f"| {DESIGN_QUANTITIES[k][0]} | {DESIGN_QUANTITIES[k][1](res[k])} |"
+                for k in keys]
     out += [f"- {md_cell(r)}" for r in res.get("reasons") or []]
     return out
