@@ -383,6 +383,9 @@ ATEN = {
     "native_group_norm": _norm("groupnorm"), "group_norm": _norm("groupnorm"),
     "_fused_rms_norm": _norm("rmsnorm"),
     "embedding": _embedding,
+    # a running sum or product: one add (multiply) per element, like a pointwise op
+    "cumsum": lambda t, a, o: _pointwise(t, "add", a, o),
+    "cumprod": lambda t, a, o: _pointwise(t, "mul", a, o),
     "_softmax": _softmax, "softmax": _softmax, "_safe_softmax": _softmax,
     "_log_softmax": _softmax, "log_softmax": _softmax,
     **{n: _norm("batchnorm") for n in BATCH_NORMS},
