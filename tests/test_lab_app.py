@@ -321,3 +321,16 @@ def test_a_failed_write_is_shown_not_swallowed(monkeypatch, tmp_path):
     defs["lock2"]._update({"choice": q.choices[0]})  # the write fails: no exception escapes
     message = defs["get_write_error"]()
     assert message.startswith("Your lock was not saved to") and "l.jsonl" in message
+
+
+def test_a_tab_that_locks_second_is_told_the_first_lock_stands(monkeypatch, tmp_path):
+    path = tmp_path / "l.jsonl"
+    _, tab_a = run(monkeypatch, path)
+    _, tab_b = run(monkeypatch, path)  # both opened before either locked
+    q = tab_a["questions"][2]
+    tab_a["lock2"]._update({"choice": q.choices[0]})
+    tab_b["lock2"]._update({"choice": q.choices[1]})
+    (lock,) = [e for e in Ledger(path).entries() if e["kind"] == "lock"]
+    assert lock["payload"]["choice"] == q.choices[0]
+    assert tab_a["get_notice"]() is None
+    assert "already locked" in tab_b["get_notice"]() and q.choices[0] in tab_b["get_notice"]()

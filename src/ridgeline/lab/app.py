@@ -42,6 +42,7 @@ def _(Ledger, mo):
     get_design_rev, set_design_rev = mo.state(0)
     get_notes_rev, set_notes_rev = mo.state(0)
     get_write_error, set_write_error = mo.state(None)
+    get_notice, set_notice = mo.state(None)
 
     def record(kind, track_key, payload):
         """Append to the ledger; a failed write is shown on the page, never swallowed."""
@@ -53,8 +54,8 @@ def _(Ledger, mo):
         set_write_error(None)
         return entry
     return (bump_lock, get_design_rev, get_lock1_rev, get_lock2_rev, get_lock3_rev,
-            get_notes_rev, get_probes_rev, get_write_error, ledger, record, set_design_rev,
-            set_notes_rev, set_probes_rev)
+            get_notes_rev, get_notice, get_probes_rev, get_write_error, ledger, record,
+            set_design_rev, set_notes_rev, set_notice, set_probes_rev)
 
 
 @app.cell(hide_code=True)
@@ -85,9 +86,10 @@ def _(T, track_picker):
 
 
 @app.cell(hide_code=True)
-def _(get_write_error, mo, views):
-    _err = get_write_error()
-    mo.callout(mo.md(views.escape_md(_err)), kind="danger") if _err else None
+def _(get_notice, get_write_error, mo, views):
+    _err, _note = get_write_error(), get_notice()
+    mo.vstack([mo.callout(mo.md(views.escape_md(_err)), kind="danger") if _err else None,
+               mo.callout(mo.md(views.escape_md(_note)), kind="warn") if _note else None])
 
 
 @app.cell(hide_code=True)
@@ -132,7 +134,7 @@ def _(Q, track):
 
 
 @app.cell(hide_code=True)
-def _(Q, RidgelineError, bump_lock, ledger, mo, record, set_notes_rev, views):
+def _(Q, RidgelineError, bump_lock, ledger, mo, record, set_notes_rev, set_notice, views):
     def lock_form(track, q):
         """The Lock form of one part: the choices (no preset) and, in Part 1, a number."""
         fields = {"choice": mo.ui.radio(options=list(q.choices), label=q.prompt)}
@@ -156,7 +158,9 @@ def _(Q, RidgelineError, bump_lock, ledger, mo, record, set_notes_rev, views):
                 payload.update(correct=rv.correct, computed=rv.computed)
             except Exception as exc:  # noqa: BLE001 - the lock is stored even if grading fails
                 payload.update(correct=None, grading_error=str(exc))
-            record("lock", track.key, payload)
+            stored = record("lock", track.key, payload)
+            if stored is not None and stored["payload"].get("choice") != payload["choice"]:
+                set_notice(views.already_locked(q.part, stored))  # another tab was first
             bump_lock[q.part](lambda r: r + 1)
 
         return mo.md(views.batch_layout(fields)).batch(**fields).form(

@@ -61,6 +61,12 @@ def batch_layout(names) -> str:
     return "\n\n".join("{" + n + "}" for n in names)
 
 
+def already_locked(part: int, entry: dict) -> str:
+    """Told to a tab whose lock lost to an earlier one (first lock per part wins)."""
+    return (f"Part {part} was already locked (in another tab) at {when(entry['time'])} with "
+            f"'{entry['payload'].get('choice')}'; the first lock stands.")
+
+
 def locked_line(entry: dict) -> str:
     """``Locked at <time>`` for a stored lock entry (the UI contract's text)."""
     return f"Locked at {when(entry['time'])}"
