@@ -42,6 +42,17 @@ def part_text(page: Page, n: int) -> str:
     return "\n".join(deep_text(c) for c in part(page, n).all())
 
 
+def wait_part_text(page: Page, n: int, text: str, timeout_ms: int = 15_000) -> str:
+    """Part ``n``'s text once it contains ``text`` (an explicit wait: outputs arrive one cell
+    at a time after a session starts); returns the last text seen either way."""
+    seen = part_text(page, n)
+    deadline = page.evaluate("() => performance.now()") + timeout_ms
+    while text not in seen and page.evaluate("() => performance.now()") < deadline:
+        page.wait_for_timeout(100)
+        seen = part_text(page, n)
+    return seen
+
+
 def open_lab(page: Page, url: str) -> None:
     open_app(page, url)
     page.get_by_text(PART_TITLES[1]).first.wait_for(timeout=TIMEOUT_MS)
