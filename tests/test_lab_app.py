@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import ast
 import json
+import signal
 import socket
 import subprocess
 import sys
+import time
 import types
 import urllib.request
 from pathlib import Path
@@ -284,6 +286,34 @@ def test_a_busy_port_is_refused_before_starting(tmp_path):
         assert not server.port_free("127.0.0.1", port)
         with pytest.raises(RidgelineError, match="in use"):
             server.start("127.0.0.1", port, tmp_path / "l.jsonl")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_prints_the_url_and_stops_its_server_on_sigterm(tmp_path):
+    port = free_port()
+    code = ("import sys\nfrom ridgeline.lab.server import serve\n"
+            f"sys.exit(serve(port={port}, ledger_path={str(tmp_path / 'l.jsonl')!r}))")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        line = ""
+        while not line.startswith("ridgeline lab:"):  # marimo's own banner comes first
+            line = proc.stdout.readline()
+            assert line, "serve() ended without printing its URL"
+        assert line.startswith(f"ridgeline lab: http://127.0.0.1:{port}")  # once it answers
+        assert str(tmp_path / "l.jsonl") in line
+        assert not server.port_free("127.0.0.1", port)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while not server.port_free("127.0.0.1", port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert server.port_free("127.0.0.1", port), "the marimo server outlived ridgeline lab"
 
 
 def test_server_serves_the_app(tmp_path):

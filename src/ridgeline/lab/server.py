@@ -74,12 +74,13 @@ def start(host: str = "127.0.0.1", port: int = 2718, ledger_path=None) -> subpro
 
 def wait_ready(address: str, timeout_s: float = 30.0, proc: subprocess.Popen | None = None) -> bool:
     """Poll ``address`` until it answers HTTP (True) or the time or the child runs out."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             return False
         try:
-            with urllib.request.urlopen(address, timeout=2):
+            with opener.open(address, timeout=2):
                 return True
         except OSError:
             time.sleep(0.2)
@@ -102,9 +103,13 @@ def serve(host: str = "127.0.0.1", port: int = 2718, ledger_path=None) -> int:
     if host not in LOOPBACK:
         print(f"warning: serving on {host}: anyone who can reach this machine can open the lab",
               file=sys.stderr)
-    print(f"ridgeline lab: {address}  (ledger: {environment(ledger_path)[ENV_VAR]})", flush=True)
     _stop_on_sigterm()
     try:
+        wait_ready(address, timeout_s=60, proc=proc)  # print the URL once it answers
+        if proc.poll() is not None:
+            return proc.returncode
+        print(f"ridgeline lab: {address}  (ledger: {environment(ledger_path)[ENV_VAR]})",
+              flush=True)
         return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
