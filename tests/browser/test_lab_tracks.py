@@ -35,14 +35,17 @@ from marimo_dom import (
     TIMEOUT_MS,
     deep_text,
     download,
+    fill_number,
     fill_text,
     form,
+    run_mark,
     select,
     set_slider,
     set_switch,
     slider_value,
     submit_enabled,
     submit_form,
+    wait_idle,
     widget,
 )
 from servers import ledger_entries
@@ -267,6 +270,29 @@ class TestTrack:
         assert "PASS" in part_text(p, 3)
         flow.design = design
 
+    def test_intensity_floor_decides_pass(self, flow):
+        p = flow.page
+        scope = part(p, 3)
+        label = "Intensity floor (FLOP/B)"
+        mark = run_mark(p)
+        fill_number(scope, label, 1e6)  # no design reaches a million FLOP per byte
+        wait_idle(p, mark=mark)
+        text = part_text(p, 3)
+        assert "FAIL" in text and "floor" in text, "a 1e6 floor did not fail the design"
+        mark = run_mark(p)
+        fill_number(part(p, 3), label, flow.track.intensity_floor)
+        wait_idle(p, mark=mark)
+        assert "PASS" in part_text(p, 3)
+
+    def test_math_peek_in_parts_2_and_3(self, flow):
+        p = flow.page
+        for n in (2, 3):
+            before = set(part_text(p, n).splitlines())
+            set_switch(p, part(p, n), "Math peek", True)
+            new = [ln for ln in part_text(p, n).splitlines() if ln not in before]
+            assert any("=" in ln for ln in new), f"part {n}: no equation in the math peek"
+            set_switch(p, part(p, n), "Math peek", False)
+
     def test_hostile_reflection_leaves_page_intact(self, flow):
         p = flow.page
         scope = part(p, 1)
@@ -309,6 +335,11 @@ class TestTrack:
         assert {k: rep["design"]["choices"][k] for k in flow.design} == flow.design
         notes = {r["part"]: r["text"] for r in rep["reflections"]}
         assert notes.get(1) == HOSTILE
+        md = download(p, p, "Download report (Markdown)").decode("utf-8")
+        assert t.title in md
+        assert HOSTILE.splitlines()[0] in md  # the student's text, verbatim
+        fence = max(len(f) for f in re.findall(r"^`{3,}", md, flags=re.MULTILINE))
+        assert fence >= 3
 
     def test_reload_restores_everything(self, flow):
         p, t = flow.page, flow.track
