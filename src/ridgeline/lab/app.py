@@ -347,8 +347,8 @@ def _(W, batch2, scale2, track):
 
 @app.cell(hide_code=True)
 def _(charts, mo, track, traj):
-    mo.hstack([charts.trajectory_chart(traj, track.scale_label, track.work_unit),
-               charts.growth_chart(traj, track.scale_label)], wrap=True, justify="start")
+    mo.vstack([charts.trajectory_chart(traj, track.scale_label, track.work_unit),
+               charts.growth_chart(traj, track.scale_label)])
 
 
 @app.cell(hide_code=True)

@@ -169,7 +169,7 @@ def trajectory_chart(traj: dict, label: str, unit: str = "FLOP") -> VegaLite:
     x = _q("value", f"{label} (log)", log=True, si=True)
     y = _q("intensity", f"Intensity ({unit}/B, log)", log=True)
     layers = [
-        _layer(traj["rows"], {"type": "line", "point": {"size": 12}},
+        _layer(traj["rows"], {"type": "line"},
                {"x": x, "y": y, "color": _n("layer", "layer"),
                 "tooltip": _tip("layer", ("value", ",.0f"), ("intensity", ".3~g"), "bound")}),
         _layer([{"ridge": traj["ridge"], "what": "ridge"}],
