@@ -8,7 +8,6 @@ writes them. Standard library only (no marimo), like the other lab logic modules
 
 from __future__ import annotations
 
-import html
 import math
 import re
 
@@ -16,11 +15,6 @@ from ..format import format_ratio, format_si
 
 #: Characters that mean something to markdown, HTML or marimo's LaTeX ($ … $, \( … \), \[ … \]).
 _MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+!|<>$~&^]")
-
-
-def escape_html(text) -> str:
-    """``text`` safe inside HTML: <, >, &, quotes escaped (so ``</script>`` is inert)."""
-    return html.escape(str(text), quote=True)
 
 
 def escape_md(text) -> str:
@@ -33,19 +27,6 @@ def escape_md(text) -> str:
     """
     escaped = _MD_SPECIAL.sub(lambda m: f"&#{ord(m.group(0))};", str(text))
     return escaped.replace("\r\n", "\n").replace("\n", "  \n")
-
-
-def user_text_html(text, max_chars: int = 20_000) -> str:
-    """A student's text as an HTML block that keeps line breaks and shows markup literally.
-
-    Very long text is cut for display (the ledger and the report keep all of it).
-    """
-    s = str(text)
-    cut = len(s) > max_chars
-    shown = escape_html(s[:max_chars]) + (f" … ({len(s) - max_chars:,} more characters)"
-                                           if cut else "")
-    return ('<div style="white-space: pre-wrap; overflow-wrap: anywhere; '
-            'border-left: 3px solid #bbb; padding-left: 0.6em">' + shown + "</div>")
 
 
 def when(iso: str) -> str:
@@ -93,7 +74,7 @@ def number(value, unit: str = "") -> str:
     try:
         return format_ratio(float(value), unit)
     except (TypeError, ValueError):
-        return escape_md(value)
+        return _one_line(value)
 
 
 def pairs_table(pairs, headers=("", "")) -> str:
