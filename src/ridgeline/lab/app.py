@@ -60,15 +60,13 @@ def _(Ledger, mo):
 
 @app.cell(hide_code=True)
 def _(mo):
-    mo.md(
-        """
-        # ridgeline lab · Neural Computation
+    mo.md("""
+    # ridgeline lab · Neural Computation
 
-        **Arithmetic intensity = FLOPs / bytes moved.** Pick a track, then in each part:
-        **Lock** a prediction → explore the **Workbench** → see the **Reveal** → **Reflect**.
-        Every lock, probe, design and reflection is saved to your local ledger as it happens.
-        """
-    )
+    **Arithmetic intensity = FLOPs / bytes moved.** Pick a track, then in each part:
+    **Lock** a prediction → explore the **Workbench** → see the **Reveal** → **Reflect**.
+    Every lock, probe, design and reflection is saved to your local ledger as it happens.
+    """)
 
 
 @app.cell(hide_code=True)
@@ -229,7 +227,9 @@ def _(get_notes_rev, ledger, track):
 
 @app.cell(hide_code=True)
 def _(mo):
-    mo.md("""## Part 1 · Arithmetic Intensity Audit""")
+    mo.md("""
+    ## Part 1 · Arithmetic Intensity Audit
+    """)
 
 
 @app.cell(hide_code=True)
@@ -308,7 +308,9 @@ def _(notes, reflect1, reflection_view):
 
 @app.cell(hide_code=True)
 def _(mo):
-    mo.md("""## Part 2 · Scaling Reality Check""")
+    mo.md("""
+    ## Part 2 · Scaling Reality Check
+    """)
 
 
 @app.cell(hide_code=True)
@@ -442,7 +444,9 @@ def _(notes, reflect2, reflection_view):
 
 @app.cell(hide_code=True)
 def _(mo):
-    mo.md("""## Part 3 · Operator Budget""")
+    mo.md("""
+    ## Part 3 · Operator Budget
+    """)
 
 
 @app.cell(hide_code=True)
