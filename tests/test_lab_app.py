@@ -246,6 +246,12 @@ def test_app_loads_no_torch_onnx_or_altair():
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_marimo_check_finds_nothing():
+    proc = subprocess.run([sys.executable, "-m", "marimo", "check", str(APP)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
+
+
 def test_marimo_export_html_succeeds(tmp_path):
     out = tmp_path / "lab.html"
     proc = subprocess.run([sys.executable, "-m", "marimo", "export", "html", str(APP), "-o",
