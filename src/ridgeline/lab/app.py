@@ -342,15 +342,27 @@ def _(batch2, mo, peek2, scale2):
 
 
 @app.cell(hide_code=True)
+def _(W, batch2, track):
+    # The swept curves depend on the batch only; the scale slider moves just the current
+    # points, so the growth chart below is not redrawn when it moves.
+    sweep2 = W.trajectory(track, batch2.value)
+    return (sweep2,)
+
+
+@app.cell(hide_code=True)
 def _(W, batch2, scale2, track):
-    traj = W.trajectory(track, batch2.value, scale2.value)
+    traj = W.trajectory(track, batch2.value, scale2.value)  # the sweep above is cached
     return (traj,)
 
 
 @app.cell(hide_code=True)
-def _(charts, mo, track, traj):
-    mo.vstack([charts.trajectory_chart(traj, track.scale_label, track.work_unit),
-               charts.growth_chart(traj, track.scale_label)])
+def _(charts, track, traj):
+    charts.trajectory_chart(traj, track.scale_label, track.work_unit)
+
+
+@app.cell(hide_code=True)
+def _(charts, sweep2, track):
+    charts.growth_chart(sweep2, track.scale_label)
 
 
 @app.cell(hide_code=True)
