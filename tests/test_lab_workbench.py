@@ -196,3 +196,23 @@ def test_logic_modules_import_no_ui_stack(module):
     names |= {n.module.split(".")[0] for n in ast.walk(ast.parse(src))
               if isinstance(n, ast.ImportFrom) and n.module and n.level == 0}
     assert not names & {"marimo", "altair", "pandas", "torch", "onnx"}
+
+
+@pytest.mark.parametrize("key", ["cloud", "edge", "mobile", "tiny"])
+def test_design_roofline_places_the_designs_own_layers(key):
+    # Part 3's roofline: the design's layers at the design's precision, on the track's device
+    import numpy as np
+
+    from ridgeline.lab.challenge import design_layers, enumerate_designs, starting_design
+
+    t = TRACKS[key]
+    passing = next(d for d in enumerate_designs(t) if d.passes)
+    for choices in (starting_design(t), passing.choices):
+        layers, dtype, _ = design_layers(t, choices)
+        data = wb.design_roofline(t, choices)
+        hw = get_hardware(t.hardware)
+        assert data["ridge"] == pytest.approx(hw.peak(dtype) / hw.bandwidth)
+        named = {l.name for l in layers if float(np.max(l.op.flops())) > 0}
+        assert {p["layer"] for p in data["points"]} == named
+        for p in data["points"]:  # every layer sits on or under the roof
+            assert p["attainable"] <= min(hw.peak(dtype), hw.bandwidth * p["intensity"]) * (1 + 1e-9)

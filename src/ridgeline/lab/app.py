@@ -539,6 +539,13 @@ def _(design3, mo, peek3, track, views):
 
 
 @app.cell(hide_code=True)
+def _(W, batch3, charts, scale3, slots3, track):
+    charts.roofline_chart(W.design_roofline(track, dict(slots3.value), batch3.value,
+                                            scale3.value),
+                          title="Roofline: your design's layers on the device")
+
+
+@app.cell(hide_code=True)
 def _(get_design_rev, ledger, locked3, mo, track):
     mo.stop(locked3 is None)
     get_design_rev()

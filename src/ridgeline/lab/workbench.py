@@ -24,6 +24,7 @@ from ..ops import Attention, Conv2d, Gemm
 from ..profile import capacity_of, estimate_layers
 from ..roofline import Estimate, total
 from ..sweep import Crossover, crossover
+from .challenge import design_layers
 from .tracks import Track, get_track, time_budget, track_profile, workload_kwargs
 
 # --------------------------------------------------------------------------------- Part 1
@@ -314,9 +315,25 @@ def roofline(track, batch=None, scale=None, layers=None, points=64) -> dict:
     """
     t = get_track(track)
     p = track_profile(t, batch, scale)
-    hw = get_hardware(t.hardware)
-    peak, bw = hw.peak(t.dtype), hw.bandwidth
     chosen = [p.layer(n) for n in layers] if layers else [e for e in p.layers if float(e.flops) > 0]
+    return _roofline_data(t, t.dtype, chosen, p.layer_groups, points)
+
+
+def design_roofline(track, choices: dict, batch=None, scale=None, points=64) -> dict:
+    """Roofline chart data for a Part 3 design: its layers (as the challenge builds them, at the
+    design's precision) on the track's device, same shape as :func:`roofline`."""
+    t = get_track(track)
+    built, dtype, _ = design_layers(t, choices, batch, scale)
+    hw = get_hardware(t.hardware)
+    cap = capacity_of(built, hw, dtype)
+    ests = estimate_layers(built, hw, dtype, "compulsory", cap.weights_in)
+    chosen = [e for e in ests if float(e.flops) > 0]
+    return _roofline_data(t, dtype, chosen, {l.name: l.group for l in built}, points)
+
+
+def _roofline_data(t: Track, dtype: str, chosen: list, groups: dict, points: int) -> dict:
+    hw = get_hardware(t.hardware)
+    peak, bw = hw.peak(dtype), hw.bandwidth
     ints = [float(e.intensity) for e in chosen]
     lo = min([0.1, *ints]) / 2
     hi = max([10 * peak / bw, *ints]) * 2
@@ -324,7 +341,7 @@ def roofline(track, batch=None, scale=None, layers=None, points=64) -> dict:
     return {
         "roof": [{"intensity": float(i), "attainable": float(min(peak, bw * i))} for i in grid],
         "ridge": peak / bw, "peak": peak, "bandwidth": bw, "work_unit": t.work_unit,
-        "points": [{"layer": e.name, "group": p.layer_groups.get(e.name, ""), "kind": e.kind,
+        "points": [{"layer": e.name, "group": groups.get(e.name, ""), "kind": e.kind,
                     "intensity": float(e.intensity), "attainable": float(e.attainable_flops),
                     "bound": e.bound, "flops": float(e.flops) / e.count} for e in chosen],
     }
