@@ -7,8 +7,8 @@ ledger and drives Debian's Chromium with Playwright (tests/browser/ has the help
   stopped changing), read from the page's own clock (``performance.now()`` counts from
   navigation start), so the helper's quiet window is not counted. A fresh session each time.
 * **slider latency**: in each part that has sliders (locked first, so its workbench is open),
-  one arrow key on a slider -> the part's text (the card) and its charts' specs have both
-  changed, timed from just before the key press, ~50 moves per slider, walking the slider's
+  one arrow key on a slider -> the part's text (the card) and what its charts draw (canvas
+  pixels, hashed) have both changed, timed from just before the key press, ~50 moves per slider, walking the slider's
   stops back and forth. Revisited positions can hit the lab's caches, so the table also
   gives first visits alone.
 
@@ -47,9 +47,12 @@ _SIGNATURE_JS = """
     if (node.nodeType === Node.TEXT_NODE) { const t = node.textContent.trim(); if (t) text.push(t); return; }
     if (node.nodeType === Node.ELEMENT_NODE) {
       if (['STYLE', 'SCRIPT'].includes(node.tagName)) return;
-      const tag = node.tagName.toLowerCase();
-      if (tag === 'marimo-mime-renderer' || tag === 'marimo-vega')
-        charts.push([...node.attributes].map(a => a.name + '=' + a.value).join('|'));
+      if (node.classList.contains('vega-embed')) {  // what the chart draws, hashed
+        const c = node.querySelector('canvas'), svg = node.querySelector('svg.marks');
+        const s = c && c.width ? c.toDataURL() : svg ? svg.outerHTML : '';
+        let h = 0; for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
+        charts.push(h);
+      }
       if (node.shadowRoot) walk(node.shadowRoot);
     }
     for (const c of node.childNodes) walk(c);

@@ -111,11 +111,33 @@ def card_bound(text: str) -> str:
 
 # -- charts ----------------------------------------------------------------------------------
 
+# Every vega chart under a node (shadow roots included), as what it draws: the canvas pixels
+# (or the SVG markup) hashed, beside the attributes of a marimo wrapper element if any.
+CHARTS_JS = """
+(root) => {
+  const out = [];
+  const hash = (s) => { let h = 0; for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0; return h; };
+  const walk = (node) => {
+    if (node.nodeType !== Node.ELEMENT_NODE && node.nodeType !== Node.DOCUMENT_FRAGMENT_NODE) return;
+    if (node.nodeType === Node.ELEMENT_NODE) {
+      if (node.classList && node.classList.contains('vega-embed')) {
+        const c = node.querySelector('canvas'), svg = node.querySelector('svg.marks');
+        out.push(c && c.width ? 'c' + hash(c.toDataURL()) : svg ? 's' + hash(svg.outerHTML) : 'empty');
+        return;
+      }
+      if (node.shadowRoot) walk(node.shadowRoot);
+    }
+    for (const ch of node.children || []) walk(ch);
+  };
+  walk(root);
+  return out;
+}
+"""
+
+
 def plot_signature(scope) -> str:
-    """What identifies the plots in ``scope``: each chart's spec attribute (data included)."""
-    charts = scope.locator("marimo-mime-renderer, marimo-vega, marimo-plotly, marimo-anywidget")
-    return json.dumps([c.evaluate("e => [...e.attributes].map(a => a.name + '=' + a.value)"
-                                  ".join('|')") for c in charts.all()])
+    """What the charts in ``scope`` draw (one hash per chart); '[]' if there is no chart."""
+    return json.dumps([h for cell in scope.all() for h in cell.evaluate(CHARTS_JS)])
 
 
 # -- probes ----------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from marimo_dom import (
     form,
     run_mark,
     select,
+    selected,
     set_slider,
     set_switch,
     slider_value,
@@ -378,3 +379,12 @@ class TestTrack:
             assert note2 in values and note3 in values, (
                 f"a tab's reflection was lost: {[v[:40] for v in values]}")
         p2.close()
+
+    @pytest.mark.xfail(reason="tests/browser/FINDINGS.md 2026-11-24 03:10: after a reload the "
+                              "Part 3 slots show the starting design, not the submitted one")
+    def test_reload_restores_design_widgets(self, flow):
+        p, t = flow.page, flow.track
+        open_lab(p, flow.server.url)
+        pick_track(p, t.title)
+        shown = {slot: selected(part(p, 3), slot) for slot in flow.design}
+        assert shown == flow.design, "the submitted design's operators were not restored"
