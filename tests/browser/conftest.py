@@ -90,30 +90,26 @@ def lab_factory(tmp_path_factory):
         started.append(srv)
         return srv
 
+    make.started = started  # for the failure log below
     yield make
     for srv in started:
         srv.stop()
 
 
-@pytest.fixture(scope="module")
-def lab_server(tmp_path_factory):
-    """One lab server (fresh ledger) shared by the tests of a module."""
-    _require_lab()
-    srv = LabServer(tmp_path_factory.mktemp("lab")).start()
-    yield srv
-    srv.stop()
-
-
 @pytest.fixture(autouse=True)
 def _server_log_on_failure(request):
-    """On a failing browser test, print the tail of every server log it used."""
+    """On a failing browser test, print the tail of every server log it may have used."""
     yield
     rep = getattr(request.node, "rep_call", None)
-    if rep is not None and rep.failed:
-        for name in ("widgets_server", "lab_server"):
-            if name in request.fixturenames:
-                srv = request.getfixturevalue(name)
-                print(f"--- {name} log ---\n{srv.log_tail()}")
+    if rep is None or not rep.failed:
+        return
+    servers = []
+    if "widgets_server" in request.fixturenames:
+        servers.append(request.getfixturevalue("widgets_server"))
+    if "lab_factory" in request.fixturenames:
+        servers += getattr(request.getfixturevalue("lab_factory"), "started", [])[-2:]
+    for srv in servers:
+        print(f"--- server log {srv.log_path} ---\n{srv.log_tail()}")
 
 
 @pytest.hookimpl(hookwrapper=True)
