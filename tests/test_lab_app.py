@@ -97,7 +97,7 @@ def test_every_part_opens_after_its_lock(monkeypatch, tmp_path, title):
                  "Reveal", "Save reflection", "Download report (JSON)",
                  "Download report (Markdown)"):
         assert text in html, text
-    assert set(defs["slots3"].value) == {s.name for s in C.slots(track)}
+    assert set(defs["slots3"].value) == {s.name for s in C.toolkit_slots(track)}
     # the workbench sliders start on one of their own stops
     assert defs["batch2"].value in defs["batch2"].steps
     assert defs["scale3"].value == V.slider_default(track, track.scale_param, part=3)

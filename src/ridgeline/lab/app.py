@@ -479,18 +479,19 @@ def _():
 
 
 @app.cell(hide_code=True)
-def _(C, locked3, mo, track, views):
+def _(C, ledger, locked3, mo, track, views):
     mo.stop(locked3 is None)
-    _start = C.starting_design(track)
+    _start = views.restored_design(track, ledger.state(track.key)["design"])
     slots3 = mo.ui.dictionary({
-        _s.name: mo.ui.dropdown(options=list(_s.choices), value=_start.get(_s.name, _s.default),
+        _s.name: mo.ui.dropdown(options=list(_s.choices), value=_start["choices"][_s.name],
                                 label=_s.name)
-        for _s in C.slots(track)})
-    batch3 = mo.ui.slider(**views.slider_args(track, "batch", part=3), label="Batch",
-                          show_value=True)
-    scale3 = mo.ui.slider(**views.slider_args(track, track.scale_param, part=3),
+        for _s in C.toolkit_slots(track)})
+    batch3 = mo.ui.slider(**dict(views.slider_args(track, "batch", part=3),
+                                 value=_start["batch"]), label="Batch", show_value=True)
+    scale3 = mo.ui.slider(**dict(views.slider_args(track, track.scale_param, part=3),
+                                 value=_start["scale"]),
                           label=track.scale_label, show_value=True)
-    floor3 = mo.ui.number(start=0, value=track.intensity_floor, step=1,
+    floor3 = mo.ui.number(start=0, value=_start["floor"], step=1,
                           label="Intensity floor (FLOP/B)")
     peek3 = mo.ui.switch(label="Math peek")
     return batch3, floor3, peek3, scale3, slots3

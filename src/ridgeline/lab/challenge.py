@@ -120,6 +120,17 @@ def slots(track) -> list[Slot]:
                  "fused: applied in the producing conv's epilogue, no extra activation traffic")]
 
 
+def slider_slots(track) -> frozenset:
+    """Slots that Part 3's workload sliders already control (Tiny's frames = its scale slider),
+    so the app shows one control for them, not two that disagree."""
+    return frozenset({FRAMES_SLOT}) if get_track(track).key == "tiny" else frozenset()
+
+
+def toolkit_slots(track) -> list[Slot]:
+    """The Lego toolkit's dropdowns: every slot not driven by a slider."""
+    return [s for s in slots(track) if s.name not in slider_slots(track)]
+
+
 def starting_design(track) -> dict:
     return {s.name: s.default for s in slots(track)}
 

@@ -285,6 +285,30 @@ def slider_args(track, param: str, part: int = 1) -> dict:
 
 # -- Part 3 ------------------------------------------------------------------------------------
 
+def restored_design(track, submitted: dict | None) -> dict:
+    """Where Part 3's widgets start: the last submitted design (so a reload loses nothing),
+    else the starting design at the challenge workload. Saved slider values are kept only if
+    they are still stops of their slider."""
+    from .challenge import starting_design, toolkit_slots
+    start = starting_design(track)
+    out = {"choices": {s.name: start[s.name] for s in toolkit_slots(track)},
+           "batch": slider_args(track, "batch", part=3)["value"],
+           "scale": slider_args(track, track.scale_param, part=3)["value"],
+           "floor": track.intensity_floor}
+    if not submitted:
+        return out
+    p = submitted.get("payload", {})
+    for s in toolkit_slots(track):
+        if p.get("choices", {}).get(s.name) in s.choices:
+            out["choices"][s.name] = p["choices"][s.name]
+    for key, param in (("batch", "batch"), ("scale", track.scale_param)):
+        if p.get(key) in slider_args(track, param, part=3)["steps"]:
+            out[key] = p[key]
+    if isinstance(p.get("floor"), (int, float)) and p["floor"] >= 0:
+        out["floor"] = p["floor"]
+    return out
+
+
 def design_payload(result, batch, scale, floor) -> dict:
     """What the ledger stores for a submitted design: the choices, settings and its numbers."""
     from dataclasses import asdict
