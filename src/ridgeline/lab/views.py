@@ -12,6 +12,7 @@ import math
 import re
 
 from ..format import format_ratio, format_si
+from .workbench import latex_number
 
 #: Characters that mean something to markdown, HTML or marimo's LaTeX ($ … $, \( … \), \[ … \]).
 _MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+!|<>$~&^]")
@@ -356,12 +357,7 @@ def design_peek(r, track) -> str:
         rf"\text{{/s}} = {_tex(r.power_w)}\ \text{{W}}"), "$$"])
 
 
-def _tex(x) -> str:
-    text = f"{float(x):.4g}"
-    if "e" in text:
-        mant, exp = text.split("e")
-        return rf"{mant} \times 10^{{{int(exp)}}}"
-    return text
+_tex = latex_number  # 4 significant figures with LaTeX powers of ten, as the math peek
 
 
 def design_point(payload: dict) -> dict | None:

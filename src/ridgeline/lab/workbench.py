@@ -358,13 +358,16 @@ def _n(x) -> str:
     return f"{x:.4g}"
 
 
-def _i(x) -> str:
+def latex_number(x) -> str:
     """4 significant figures; powers of ten as LaTeX (1.879 \\times 10^{9})."""
     text = f"{float(x):.4g}"
     if "e" in text:
         mant, exp = text.split("e")
         return rf"{mant} \times 10^{{{int(exp)}}}"
     return text
+
+
+_i = latex_number  # short name for the formula strings below
 
 
 def gemm_latex(op: Gemm, s: float) -> str:
