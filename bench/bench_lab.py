@@ -37,7 +37,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 # Signature of a part: its text (shadow roots included) and its charts' attributes.
 _SIGNATURE_JS = """
-(n) => {
+(n, withCharts = true) => {
   const cell = "div[contains(concat(' ', normalize-space(@class), ' '), ' marimo-cell ')]";
   const head = `[.//h2[contains(normalize-space(.), 'Part ${n} ·')]]`;
   const xp = `//${cell}${head} | //${cell}[preceding-sibling::${cell}[.//h2][1]${head}]`;
@@ -47,7 +47,7 @@ _SIGNATURE_JS = """
     if (node.nodeType === Node.TEXT_NODE) { const t = node.textContent.trim(); if (t) text.push(t); return; }
     if (node.nodeType === Node.ELEMENT_NODE) {
       if (['STYLE', 'SCRIPT'].includes(node.tagName)) return;
-      if (node.classList.contains('vega-embed')) {  // what the chart draws, hashed
+      if (withCharts && node.classList.contains('vega-embed')) {  // what the chart draws, hashed
         const c = node.querySelector('canvas'), svg = node.querySelector('svg.marks');
         const s = c && c.width ? c.toDataURL() : svg ? svg.outerHTML : '';
         let h = 0; for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
@@ -62,9 +62,13 @@ _SIGNATURE_JS = """
 }
 """
 
+# Cheap test first: the charts' pixels are hashed (toDataURL encodes a PNG per canvas) only
+# once the text has changed, so polling every frame does not slow down the page it measures.
 _CHANGED_JS = (
-    "([n, old]) => { const s = (" + _SIGNATURE_JS.strip() + ")(n);"
-    " return s.text !== old.text && (old.nCharts === 0 || s.charts !== old.charts); }")
+    "([n, old]) => { const sig = (" + _SIGNATURE_JS.strip() + ");"
+    " if (sig(n, false).text === old.text) return false;"
+    " const s = sig(n, true);"
+    " return old.nCharts === 0 || s.charts !== old.charts; }")
 
 
 def first_render(browser, url, runs):
@@ -149,6 +153,25 @@ def print_table(rows):
         print(line(r))
 
 
+def peer_row(browser, moves):
+    """The same slider measurement on bench/peer_slider_app.py (one slider, text, chart):
+    marimo's own floor on this machine, in the same run."""
+    from marimo_dom import open_app
+    from servers import LabServer
+
+    peer = LabServer(Path(tempfile.mkdtemp(prefix="bench_peer_")),
+                     app=Path(__file__).with_name("peer_slider_app.py")).start()
+    try:
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = ctx.new_page()
+        open_app(page, peer.url)
+        t, _ = slider_moves(page, 1, "Batch", moves)
+        ctx.close()
+    finally:
+        peer.stop()
+    return row("peer: marimo floor, 1 slider -> text+chart", t, AIM_P95_S)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="2 renders, 10 moves per slider")
@@ -195,6 +218,7 @@ def main(argv=None):
                         rows.append(row("  first visits only", t[fresh], AIM_P95_S))
                     worst = max(worst, float(np.percentile(t, 95)))
             ctx.close()
+            rows.append(peer_row(browser, moves))
             browser.close()
     finally:
         server.stop()

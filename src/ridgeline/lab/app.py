@@ -249,6 +249,8 @@ def _(T, locked1, mo, track):
     layer1 = mo.ui.dropdown(options=T.layer_names(track), value=track.linear_layer,
                             label="Layer")
     peek1 = mo.ui.switch(label="Math peek")
+    mo.vstack([mo.md("### Workbench: Layer Profiler"),  # shown where defined (see Part 2)
+               mo.hstack([layer1, peek1], justify="start", gap=2)])
     return layer1, peek1
 
 
@@ -259,11 +261,9 @@ def _(W, layer1, track):
 
 
 @app.cell(hide_code=True)
-def _(card1, charts, layer1, mo, peek1, track, views):
-    mo.vstack([mo.md("### Workbench: Layer Profiler"),
-               mo.hstack([layer1, peek1], justify="start", gap=2),
-               mo.hstack([mo.md(views.card_markdown(card1, track.work_unit)),
-                          charts.gauge_chart(card1)], justify="start", gap=2, wrap=True)])
+def _(card1, charts, mo, track, views):
+    mo.hstack([mo.md(views.card_markdown(card1, track.work_unit)), charts.gauge_chart(card1)],
+              justify="start", gap=2, wrap=True)
 
 
 @app.cell(hide_code=True)
@@ -332,13 +332,11 @@ def _(locked2, mo, track, views):
     scale2 = mo.ui.slider(**views.slider_args(track, track.scale_param, part=2),
                           label=track.scale_label, show_value=True)
     peek2 = mo.ui.switch(label="Math peek")
-    return batch2, peek2, scale2
-
-
-@app.cell(hide_code=True)
-def _(batch2, mo, peek2, scale2):
+    # shown by the cell that defines them: a separate display cell would re-run (and redraw
+    # every widget) on each slider move
     mo.vstack([mo.md("### Workbench: scale it"),
                mo.hstack([batch2, scale2, peek2], justify="start", gap=2, wrap=True)])
+    return batch2, peek2, scale2
 
 
 @app.cell(hide_code=True)
@@ -494,17 +492,13 @@ def _(C, ledger, locked3, mo, track, views):
     floor3 = mo.ui.number(start=0, value=_start["floor"], step=1,
                           label="Intensity floor (FLOP/B)")
     peek3 = mo.ui.switch(label="Math peek")
-    return batch3, floor3, peek3, scale3, slots3
-
-
-@app.cell(hide_code=True)
-def _(batch3, floor3, mo, peek3, scale3, slots3):
-    mo.vstack([
+    mo.vstack([  # shown where defined: no display cell re-running on every move
         mo.md("### Workbench: the Lego toolkit\n\nSwap operators in the backbone's slots; "
               "every slider is unlocked. Design workload:"),
         mo.hstack([batch3, scale3, floor3, peek3], justify="start", gap=2, wrap=True),
         mo.hstack(list(slots3.elements.values()), justify="start", gap=2, wrap=True),
     ])
+    return batch3, floor3, peek3, scale3, slots3
 
 
 @app.cell(hide_code=True)
