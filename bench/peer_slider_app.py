@@ -26,7 +26,7 @@ def _(mo):
 def _(mo):
     batch = mo.ui.slider(steps=[2**i for i in range(11)], value=1, label="Batch",
                          show_value=True)
-    batch
+    batch  # noqa: B018 - marimo displays a cell's last expression
     return (batch,)
 
 

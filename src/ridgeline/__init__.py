@@ -7,7 +7,8 @@ The core imports only numpy (and the standard library); the lab, CLI and importe
 from .api import make_op, op
 from .dtypes import DTYPES, get_dtype
 from .errors import RidgelineError
-from .hardware import get_hardware, registry as hardware_registry
+from .hardware import get_hardware
+from .hardware import registry as hardware_registry
 from .models import get_model, models
 from .profile import Profile, profile
 from .roofline import Estimate, estimate, total

@@ -6,7 +6,6 @@ from .errors import RidgelineError
 from .ops import Attention, Conv2d, Gemm
 from .roofline import Estimate, estimate
 
-
 #: Dimensions each operator takes: (required, optional with defaults).
 OP_DIMS = {
     "gemm": (("m", "n", "k"), {}),

@@ -25,7 +25,7 @@ class Figure:
     note: str = ""
 
     @classmethod
-    def parse(cls, raw: dict) -> "Figure":
+    def parse(cls, raw: dict) -> Figure:
         return cls(float(raw["v"]), raw["src"], bool(raw.get("est", False)), raw.get("note", ""))
 
 
@@ -38,8 +38,8 @@ class MemoryLevel:
     tile: Figure | None = None  # bytes of per-core scratchpad (on-chip level only)
 
     @classmethod
-    def parse(cls, raw: dict) -> "MemoryLevel":
-        opt = lambda key: Figure.parse(raw[key]) if key in raw else None  # noqa: E731
+    def parse(cls, raw: dict) -> MemoryLevel:
+        opt = lambda key: Figure.parse(raw[key]) if key in raw else None
         return cls(raw["name"], Figure.parse(raw["capacity"]), opt("bandwidth"),
                    Figure.parse(raw["energy_per_byte"]), opt("tile"))
 

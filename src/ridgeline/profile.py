@@ -42,7 +42,7 @@ class Capacity:
         return ok
 
     def message(self) -> str:
-        gb = lambda b: f"{float(np.max(b)) / 1e9:.3g} GB"  # noqa: E731
+        gb = lambda b: f"{float(np.max(b)) / 1e9:.3g} GB"
         in_store = self.weights_in == "weight_store"
         where = f"; weights {gb(self.weights_bytes)} stream from the weight store" if in_store else ""
         if np.all(self.fits):

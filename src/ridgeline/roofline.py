@@ -78,10 +78,10 @@ class Estimate:
         """Average power to run this work ``rate_hz`` times per second: P = E x rate."""
         return self.energy_j * rate_hz
 
-    def __add__(self, other: "Estimate") -> "Estimate":
+    def __add__(self, other: Estimate) -> Estimate:
         if (self.hardware, self.dtype) != (other.hardware, other.dtype):
             raise RidgelineError("cannot add estimates for different hardware or dtypes")
-        add = lambda a: getattr(self, a) + getattr(other, a)  # noqa: E731
+        add = lambda a: getattr(self, a) + getattr(other, a)
         return replace(
             self, name="total", kind="total", count=1, macs=add("macs"), flops=add("flops"),
             bytes=self.bytes + other.bytes, time_compute_s=add("time_compute_s"),

@@ -197,7 +197,7 @@ def _bisect(model, param, lo, hi, kw) -> dict:
     # the last flip: beyond it the bound holds to the end of the range (a non-monotonic
     # intensity may flip more than once; the reason says so)
     i = flips[-1]
-    a, b = _refine(model, param, float(grid[i]), float(grid[i + 1]), gap[i], kw)
+    _, b = _refine(model, param, float(grid[i]), float(grid[i + 1]), gap[i], kw)
     up = gap[i] < 0
     first = int(np.ceil(b)) if up else None
     way = "memory->compute" if up else "compute->memory"

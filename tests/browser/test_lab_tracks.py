@@ -130,7 +130,7 @@ def passing_design(page, t):
     scope = part(page, 3)
     # the dropdowns: slots that no slider controls (Tiny's frames are its scale slider)
     toolkit = {s.name for s in challenge.toolkit_slots(t)}
-    dropdowns = lambda d: {k: v for k, v in d.choices.items() if k in toolkit}  # noqa: E731
+    dropdowns = lambda d: {k: v for k, v in d.choices.items() if k in toolkit}
     batch, scale = slider_value(scope, "Batch"), slider_value(scope, t.scale_label)
     here = [d for d in challenge.enumerate_designs(t, int(batch), int(scale)) if d.passes]
     if here:

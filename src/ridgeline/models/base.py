@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from ..errors import RidgelineError, check_dim
 from ..ops.attention import PHASES
@@ -39,7 +39,7 @@ class Workload:
     frames: int = 1
     flash: bool = False  # attention layers use FlashAttention's IO model
 
-    def validated(self) -> "Workload":
+    def validated(self) -> Workload:
         check_dim("batch", self.batch)
         check_dim("seq_len", self.seq_len)
         check_dim("frames", self.frames)
@@ -51,7 +51,7 @@ class Workload:
         check_dim("resolution height", self.resolution[1])
         return self
 
-    def with_param(self, param: str, value) -> "Workload":
+    def with_param(self, param: str, value) -> Workload:
         """Set the swept parameter; resolution scales width and keeps the aspect ratio."""
         if param == "batch":
             return replace(self, batch=value)

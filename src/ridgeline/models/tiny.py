@@ -11,9 +11,9 @@ each weight F times (intensity grows ~F) but buffers F hops first: algorithmic l
 
 from __future__ import annotations
 
-import numpy as np
-
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..ops import Conv2d, Elementwise, linear, norm
 from . import register

@@ -6,5 +6,19 @@ from .conv import Conv2d, conv2d, depthwise_separable
 from .elementwise import Elementwise, Embedding, Pool2d, norm
 from .gemm import Gemm, linear
 
-__all__ = ["Attention", "Conv2d", "Elementwise", "Embedding", "Gemm", "MEMORY_MODELS", "OnChip",
-           "Op", "Pool2d", "Traffic", "conv2d", "depthwise_separable", "linear", "norm"]
+__all__ = [
+           "MEMORY_MODELS",
+           "Attention",
+           "Conv2d",
+           "Elementwise",
+           "Embedding",
+           "Gemm",
+           "OnChip",
+           "Op",
+           "Pool2d",
+           "Traffic",
+           "conv2d",
+           "depthwise_separable",
+           "linear",
+           "norm",
+]

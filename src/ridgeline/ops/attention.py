@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import OnChip, Traffic, check_memory_model
 from ..errors import RidgelineError, check_dim
+from .base import OnChip, Traffic, check_memory_model
 
 PHASES = ("prefill", "decode")
 

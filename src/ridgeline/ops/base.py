@@ -49,10 +49,10 @@ class Traffic:
         """Everything that is not a weight (placement: lives in working memory)."""
         return self.inputs + self.outputs + self.kv_cache + self.scratch
 
-    def scaled(self, factor) -> "Traffic":
+    def scaled(self, factor) -> Traffic:
         return Traffic(**{f.name: getattr(self, f.name) * factor for f in fields(self)})
 
-    def __add__(self, other: "Traffic") -> "Traffic":
+    def __add__(self, other: Traffic) -> Traffic:
         return Traffic(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
 
     def as_dict(self) -> dict:

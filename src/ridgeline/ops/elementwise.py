@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import OnChip, Traffic, check_memory_model
 from ..errors import MAX_ELEMENTS, RidgelineError, check_dim
+from .base import OnChip, Traffic, check_memory_model
 
 #: FLOPs per output element, by operator. NB: conventions, not measurements - e.g. RMSNorm
 #: squares, sums, scales (x * rsqrt * gamma) ~ 4; softmax max, subtract, exp, sum, divide ~ 5.

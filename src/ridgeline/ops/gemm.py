@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import OnChip, Traffic, check_memory_model, reuse_factor
 from ..errors import check_dim
+from .base import OnChip, Traffic, check_memory_model, reuse_factor
 
 
 @dataclass(frozen=True)
