@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import ridgeline
-from ridgeline.sweep import evaluate  # ridgeline.sweep (the attribute) is the sweep() function
+from ridgeline.sweeping import evaluate  # ridgeline.sweep (the attribute) is the sweep() function
 
 MODEL = "llama-3-70b"
 POINTS = 512

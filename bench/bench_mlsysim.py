@@ -25,7 +25,7 @@ import numpy as np
 from bench_core import fmt_time, machine_line, measure
 
 import ridgeline
-from ridgeline.sweep import evaluate
+from ridgeline.sweeping import evaluate
 
 CTX = 8192  # decode context (KV-cache entries), ridgeline's default for the Llama recipes
 

@@ -18,9 +18,9 @@ nn = torch.nn
 F = torch.nn.functional
 from torch.utils.flop_counter import FlopCounterMode
 
-from ridgeline.models import Workload, get_model
-from ridgeline.models.transformer import LLAMA_3_8B, LLAMA_3_70B, build_llama
 from ridgeline.ops import Attention, Conv2d, linear
+from ridgeline.recipes import Workload, get_model
+from ridgeline.recipes.transformer import LLAMA_3_8B, LLAMA_3_70B, build_llama
 
 pytestmark = pytest.mark.torch
 

@@ -20,8 +20,8 @@ from ridgeline.errors import RidgelineError
 from ridgeline.importers import ImportedLayers, from_onnx, from_torch, profile_layers
 from ridgeline.importers.common import conv
 from ridgeline.importers.onnx_import import module_path
-from ridgeline.models import Layer, get_model
 from ridgeline.ops import Attention, Conv2d, Elementwise, Gemm
+from ridgeline.recipes import Layer, get_model
 
 BF16 = 2  # bytes per element
 
@@ -31,7 +31,7 @@ BF16 = 2  # bytes per element
 
 def test_importing_the_importers_loads_neither_torch_nor_onnx():
     code = ("import ridgeline, ridgeline.importers as imp, ridgeline.cli\n"
-            "from ridgeline.models import get_model\n"
+            "from ridgeline.recipes import get_model\n"
             "imp.profile_layers(get_model('resnet50').build(), 'h100-sxm', 'bf16')\n"
             "import sys, json; print(json.dumps(sorted(m.split('.')[0] for m in sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -317,8 +317,8 @@ def test_hugging_face_llama_imports_like_the_recipe():
     transformers = pytest.importorskip("transformers")
     from dataclasses import replace
 
-    from ridgeline.models import Workload
-    from ridgeline.models.transformer import LLAMA_3_8B, build_llama
+    from ridgeline.recipes import Workload
+    from ridgeline.recipes.transformer import LLAMA_3_8B, build_llama
 
     cfg = replace(LLAMA_3_8B, n_layers=2, d_model=128, n_heads=4, n_kv_heads=2, ffn_dim=352,
                   vocab=512)

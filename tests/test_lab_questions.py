@@ -6,8 +6,8 @@ import pytest
 from ridgeline.errors import RidgelineError
 from ridgeline.lab import questions as Q
 from ridgeline.lab.tracks import TRACKS, track_profile
-from ridgeline.models import models
 from ridgeline.ops import conv2d, depthwise_separable
+from ridgeline.recipes import models
 from ridgeline.roofline import estimate
 
 AVAILABLE = [t for t in TRACKS.values() if t.model in models()]

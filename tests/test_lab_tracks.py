@@ -6,7 +6,7 @@ from ridgeline import get_hardware, get_model
 from ridgeline.errors import RidgelineError
 from ridgeline.lab import tracks
 from ridgeline.lab.tracks import TRACKS, crisis, get_track, track_profile
-from ridgeline.models import models
+from ridgeline.recipes import models
 
 LLAMA_70B_PARAMS = 70_553_706_496  # DATA.md C.1 [D], Meta params.json (S9)
 

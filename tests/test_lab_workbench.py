@@ -13,7 +13,7 @@ from ridgeline.energy import energy_per_flop
 from ridgeline.errors import RidgelineError
 from ridgeline.lab import workbench as wb
 from ridgeline.lab.tracks import TRACKS, track_profile
-from ridgeline.models import models
+from ridgeline.recipes import models
 
 AVAILABLE = [t for t in TRACKS.values() if t.model in models()]
 ids = lambda t: t.key
@@ -168,9 +168,9 @@ def test_cloud_card_matches_trajectory_current_point(batch, seq):
 
 @pytest.mark.parametrize("track", AVAILABLE, ids=ids)
 def test_trajectory_equals_sweep_evaluate(track):
-    """The one-build trajectory agrees with ridgeline.sweep.evaluate layer by layer."""
+    """The one-build trajectory agrees with ridgeline.sweeping.evaluate layer by layer."""
     from ridgeline.lab.tracks import workload_kwargs
-    from ridgeline.sweep import evaluate
+    from ridgeline.sweeping import evaluate
 
     tj = wb.trajectory(track)
     fixed = workload_kwargs(track)

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ridgeline import estimate, profile
-from ridgeline.models import Workload, get_model
-from ridgeline.models.mobilenet import MOBILENET_V2, build_mobilenet_v2, make_divisible
 from ridgeline.ops import Conv2d
-from ridgeline.sweep import evaluate
+from ridgeline.recipes import Workload, get_model
+from ridgeline.recipes.mobilenet import MOBILENET_V2, build_mobilenet_v2, make_divisible
+from ridgeline.sweeping import evaluate
 
 VISION = ("resnet50", "yolov8n", "mobilenet-v2", "mobilenet-v2-standard")
 

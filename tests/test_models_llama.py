@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ridgeline import crossover, estimate, profile, sweep
-from ridgeline.models import get_model
 from ridgeline.ops import Attention, Embedding, Gemm
-from ridgeline.sweep import gemm_crossover_m
+from ridgeline.recipes import get_model
+from ridgeline.sweeping import gemm_crossover_m
 
 H100_BF16_RIDGE = 989.4e12 / 3.35e12  # dense bf16 peak / HBM3 bandwidth (S1) = 295.3 FLOP/B
 

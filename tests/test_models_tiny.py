@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ridgeline import get_hardware, profile, sweep
-from ridgeline.models import Workload, get_model
-from ridgeline.models.tiny import CONV_TASNET
 from ridgeline.ops import Conv2d, Gemm
-from ridgeline.sweep import evaluate
+from ridgeline.recipes import Workload, get_model
+from ridgeline.recipes.tiny import CONV_TASNET
+from ridgeline.sweeping import evaluate
 
 BUDGET_S = 0.010  # the hearable's end-to-end isolation budget (PRODUCT.md, Tiny track)
 

@@ -13,7 +13,6 @@ import pytest
 
 import ridgeline
 from ridgeline.errors import RidgelineError
-from ridgeline.models import get_model
 from ridgeline.ops import (
     Attention,
     Conv2d,
@@ -27,6 +26,7 @@ from ridgeline.ops import (
     linear,
     norm,
 )
+from ridgeline.recipes import get_model
 from ridgeline.roofline import estimate
 
 BF16, INT8 = 2.0, 1.0  # bytes per element

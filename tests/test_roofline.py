@@ -14,8 +14,8 @@ import pytest
 import ridgeline
 from ridgeline.errors import RidgelineError
 from ridgeline.hardware import Figure, get_hardware
-from ridgeline.models import Layer
 from ridgeline.ops import Attention, Elementwise, Gemm, linear
+from ridgeline.recipes import Layer
 from ridgeline.roofline import estimate, total
 
 H100 = get_hardware("h100-sxm")

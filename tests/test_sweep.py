@@ -16,7 +16,7 @@ from ridgeline.errors import RidgelineError
 from ridgeline.hardware import get_hardware, registry
 from ridgeline.ops import Gemm
 from ridgeline.roofline import estimate
-from ridgeline.sweep import _bisect, evaluate, gemm_crossover_m, square_gemm_crossover, sweep
+from ridgeline.sweeping import _bisect, evaluate, gemm_crossover_m, square_gemm_crossover, sweep
 
 LLAMA = "llama-3-70b"
 

@@ -1,10 +1,29 @@
-"""The Python API that mirrors the CLI: ``ridgeline.op``, ``profile``, ``sweep``, ``ridge``."""
+"""The public Python surface of ridgeline: names in, objects and numbers out.
+
+    ridgeline.op("gemm", m=4096, n=4096, k=4096)             # one operator
+    ridgeline.estimate(Gemm(8, 8, 8), "h100-sxm", "bf16")     # an operator object
+    ridgeline.profile("llama-3-70b", batch=8)                 # a recipe, layer by layer
+    ridgeline.sweep / ridgeline.crossover                     # over batch, seq-len, ...
+
+Names (model, hardware, dtype, operator kind) are resolved to objects here, once; the core
+(:mod:`ridgeline.pipeline`, :mod:`ridgeline.roofline`) takes objects. Every bad input raises
+:class:`~ridgeline.errors.RidgelineError` with one sentence.
+"""
 
 from __future__ import annotations
 
-from .errors import RidgelineError
+from .dtypes import DTYPES, get_dtype
+from .errors import RidgelineError, check_flag
+from .hardware import get_hardware
+from .hardware import registry as hardware_registry
 from .ops import Attention, Conv2d, Gemm
-from .roofline import Estimate, estimate
+from .ops.base import check_memory_model
+from .pipeline import Profile
+from .profiling import profile
+from .recipes import get_model, models
+from .roofline import Estimate, total
+from .roofline import estimate as _estimate
+from .sweeping import Crossover, SweepResult, crossover, sweep
 
 #: Dimensions each operator takes: (required, optional with defaults).
 OP_DIMS = {
@@ -24,7 +43,7 @@ def make_op(kind: str, **dims):
                groups=1, dilation=1          -> Conv2d
     attention: batch, heads, kv_heads, head_dim, seq_len, phase, flash=False, causal=True
     """
-    if kind not in OP_DIMS:
+    if not isinstance(kind, str) or kind not in OP_DIMS:
         raise RidgelineError(f"unknown op {kind!r}; choose one of: {', '.join(sorted(OP_DIMS))}")
     d = _dims(kind, {k: v for k, v in dims.items() if v is not None})
     if kind == "gemm":
@@ -34,7 +53,7 @@ def make_op(kind: str, **dims):
         return Conv2d(d["batch"], d["in_channels"], d["out_channels"], d["height"], d["width"],
                       k, k, d["stride"], d["padding"], d["dilation"], d["groups"])
     return Attention(d["batch"], d["heads"], d["kv_heads"], d["head_dim"], d["seq_len"],
-                     d["phase"], d["causal"], d["flash"])
+                     d["phase"], check_flag("causal", d["causal"]), check_flag("flash", d["flash"]))
 
 
 def _dims(kind: str, given: dict) -> dict:
@@ -50,10 +69,23 @@ def _dims(kind: str, given: dict) -> dict:
     return {**optional, **given}
 
 
+def estimate(op, hardware="h100-sxm", dtype="bf16", memory_model="compulsory", **kw) -> Estimate:
+    """Roofline time and energy of an operator object on a named (or given) device and dtype."""
+    return _estimate(op, get_hardware(hardware), get_dtype(dtype),
+                     check_memory_model(memory_model), **kw)
+
+
 def op(kind: str, hardware: str = "h100-sxm", dtype: str = "bf16",
        memory_model: str = "compulsory", **dims) -> Estimate:
     """Roofline estimate of one operator: ``ridgeline.op('gemm', m=4096, n=4096, k=4096)``.
 
     Intensity = FLOPs / bytes; time = max(FLOPs/peak, bytes/bandwidth); see :func:`make_op`.
     """
-    return estimate(make_op(kind, **dims), hardware, dtype, memory_model, name=kind)
+    hw, dt = get_hardware(hardware), get_dtype(dtype)
+    check_memory_model(memory_model)
+    return _estimate(make_op(kind, **dims), hw, dt, memory_model, name=kind)
+
+
+__all__ = ["DTYPES", "Crossover", "Estimate", "Profile", "RidgelineError", "SweepResult",
+           "crossover", "estimate", "get_dtype", "get_hardware", "get_model", "hardware_registry",
+           "make_op", "models", "op", "profile", "sweep", "total"]

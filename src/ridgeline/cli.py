@@ -355,8 +355,8 @@ def _csv_row(d: dict) -> list:
 
 def cmd_profile(args) -> int:
     from .hardware import get_hardware
-    from .models import get_model
-    from .profile import profile
+    from .profiling import profile
+    from .recipes import get_model
     if is_onnx_path(args.model):  # a user's own model: see "profile an ONNX file" below
         return cmd_profile_onnx(args)
     recipe = get_model(args.model)
@@ -499,8 +499,8 @@ SWEEP_CSV = ["value", "macs", "flops", "bytes", "intensity", "ridge", "bound", "
 
 def cmd_sweep(args) -> int:
     from .hardware import get_hardware
-    from .models import get_model
-    from .sweep import sweep
+    from .recipes import get_model
+    from .sweeping import sweep
     recipe = get_model(args.model)
     fixed = _workload(args, recipe)
     res = sweep(recipe, args.param, args.start, args.stop, args.points, log=not args.linear,
@@ -544,8 +544,8 @@ def sweep_table(param: str, rows: list[dict], dtype: str) -> str:
 
 
 def cmd_ridge(args) -> int:
-    from .models import get_model
-    from .sweep import crossover
+    from .recipes import get_model
+    from .sweeping import crossover
     recipe = get_model(args.model)
     fixed = _workload(args, recipe)
     x = crossover(recipe, args.layer, args.param, args.hardware, args.dtype, args.memory_model,

@@ -27,6 +27,9 @@ def check_dim(name: str, value, *, minimum: int = 1, maximum: int = MAX_DIM):
     Accepts Python ints, integral floats and numpy arrays (for vectorized sweeps).
     """
     if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "iuf":
+            raise RidgelineError(f"{name} must be numbers, got an array of {value.dtype}")
+        value = value.astype(float)  # never wraps around like int64; the solver's grids are continuous
         if value.size == 0 or not np.all(np.isfinite(value)):
             raise RidgelineError(f"{name} must be finite numbers")
         if np.any(value < minimum) or np.any(value > maximum):
@@ -43,6 +46,25 @@ def check_dim(name: str, value, *, minimum: int = 1, maximum: int = MAX_DIM):
     if value > maximum:
         raise RidgelineError(f"{name}={int(value):,} is beyond the supported maximum {maximum:,}")
     return int(value)
+
+
+def set_dim(obj, name: str, **limits):
+    """Validate ``obj.name`` with :func:`check_dim` and store the exact Python value back on the
+    (frozen) dataclass: numpy integers become ints, so products never wrap around at 2**63."""
+    object.__setattr__(obj, name, check_dim(name, getattr(obj, name), **limits))
+
+
+def check_flag(name: str, value) -> bool:
+    """A strict boolean: True/False (or numpy's); never a truthy string such as 'no'."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise RidgelineError(f"{name} must be True or False, got {value!r}")
+
+
+def check_flags(obj, *names: str) -> None:
+    """:func:`check_flag` on each named field of a frozen dataclass, stored back as bool."""
+    for name in names:
+        object.__setattr__(obj, name, check_flag(name, getattr(obj, name)))
 
 
 def check_positive(name: str, value: float) -> float:

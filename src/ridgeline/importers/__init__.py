@@ -12,12 +12,8 @@ inside the importer functions, so importing this package loads neither.
 from __future__ import annotations
 
 from ..dtypes import get_dtype
-from ..errors import RidgelineError
 from ..hardware import get_hardware
-from ..models import Layer, Workload
-from ..ops.base import check_memory_model
-from ..profile import Profile, capacity_of, estimate_layers
-from ..roofline import total
+from ..pipeline import Layer, Profile, run
 from .common import ImportedLayers
 
 
@@ -36,23 +32,14 @@ def from_onnx(path_or_model, *, batch: int | None = None, dims: dict | None = No
 
 def profile_layers(layers: list[Layer], hardware: str = "h100-sxm", dtype: str = "bf16",
                    memory_model: str = "compulsory", title: str | None = None) -> Profile:
-    """Profile any list of Layers (an import) as ``ridgeline.profile`` profiles a recipe.
+    """Profile any list of Layers (an import) through the same pipeline as ``ridgeline.profile``.
 
-    Same estimates, totals and capacity check; ``Profile.model`` is ``title`` (default: the
-    import's name). An imported model has fixed shapes, so ``Profile.workload`` is only the
-    default placeholder: the batch and lengths are the ones the layers were imported with.
+    ``Profile.model`` is ``title`` (default: the import's name). An imported model has fixed
+    shapes, so ``Profile.workload`` is None: the batch and lengths are the ones the layers
+    were imported with.
     """
-    layers = list(layers) if not isinstance(layers, list) else layers
-    if not layers:
-        raise RidgelineError("no layers to profile")
-    hw, dt = get_hardware(hardware), get_dtype(dtype)
-    hw.peak(dt)  # fail early, with the list of supported formats
-    check_memory_model(memory_model)
-    cap = capacity_of(layers, hw, dt)
-    ests = estimate_layers(layers, hw, dt, memory_model, cap.weights_in)
     name = title or getattr(layers, "name", None) or "imported"
-    return Profile(name, hw.key, dt.name, memory_model, Workload(), ests, total(ests), cap,
-                   {l.name: l.group for l in layers})
+    return run(list(layers), get_hardware(hardware), get_dtype(dtype), memory_model, title=name)
 
 
 __all__ = ["ImportedLayers", "from_onnx", "from_torch", "profile_layers"]

@@ -11,9 +11,9 @@ import warnings
 from collections import Counter
 from math import prod
 
-from ..models import Layer
 from ..ops import Attention, Conv2d, Elementwise, Gemm, Pool2d
 from ..ops.conv import conv_out
+from ..recipes import Layer
 
 
 class ImportedLayers(list):

@@ -25,12 +25,11 @@ from functools import lru_cache
 from ..dtypes import get_dtype
 from ..errors import RidgelineError
 from ..hardware import get_hardware
-from ..models import Layer, Workload, get_model
-from ..models.cnn import conv_bn
-from ..models.mobilenet import INVERTED_RESIDUAL_SETTING
 from ..ops import Conv2d, Gemm, depthwise_separable
-from ..profile import Capacity, kv_cache_elements
-from ..roofline import auto_weights_in, estimate
+from ..pipeline import run
+from ..recipes import Layer, Workload, get_model
+from ..recipes.cnn import conv_bn
+from ..recipes.mobilenet import INVERTED_RESIDUAL_SETTING
 from .tracks import Track, get_track, required_rate, time_budget, workload_kwargs
 
 
@@ -271,47 +270,19 @@ _BUILDERS = {"cloud": _cloud, "edge": _edge, "mobile": _mobile, "tiny": _tiny}
 # ------------------------------------------------------------------------------ evaluation
 
 
-@lru_cache(maxsize=65536)
-def _layer_cost(layer: Layer, hardware: str, dtype: str, weights_in: str) -> tuple:
-    e = estimate(layer.op, hardware, dtype, name=layer.name, count=layer.count, weights_in=weights_in)
-    return float(e.flops), float(e.bytes.total), float(e.time_s), float(e.energy_j), float(e.time_memory_s)
-
-
-def _totals(layers, hw, dtype) -> dict:
-    """Sum the (cached) per-layer costs; weights live in flash when they exceed memory."""
-    s = get_dtype(dtype).bytes
-    weights = sum(l.op.params() * l.count for l in layers) * s
-    where = auto_weights_in(hw, weights)
-    costs = [_layer_cost(l, hw.key, dtype, where) for l in layers]
-    flops, nbytes, time_s, energy, t_mem = (sum(c[i] for c in costs) for i in range(5))
-    return {"flops": flops, "bytes": nbytes, "time_s": time_s, "energy_j": energy,
-            "ridge": hw.peak(dtype) * t_mem / nbytes}
-
-
-@lru_cache(maxsize=65536)
-def _footprint(layer: Layer) -> tuple:
-    """(weights, KV cache, inputs + outputs) elements of a layer, as profile.capacity_of counts."""
-    t = layer.op.traffic("compulsory")
-    return layer.op.params() * layer.count, kv_cache_elements(layer), t.inputs + t.outputs
-
-
-def _capacity(layers, hw, dtype) -> Capacity:
-    """profile.capacity_of from cached per-layer footprints (enumeration calls it per mix)."""
-    s = get_dtype(dtype).bytes
-    feet = [_footprint(l) for l in layers]
-    weights = sum(f[0] for f in feet) * s
-    store = hw.weight_store
-    return Capacity(weights, sum(f[1] for f in feet) * s, max(f[2] for f in feet) * s,
-                    hw.memory.capacity.value, auto_weights_in(hw, weights),
-                    store.capacity.value if store else None)
+def _totals(prof) -> dict:
+    """The design's totals as plain floats (from the one pipeline's Profile)."""
+    e = prof.totals
+    return {"flops": float(e.flops), "bytes": float(e.bytes.total), "time_s": float(e.time_s),
+            "energy_j": float(e.energy_j), "ridge": float(e.ridge)}
 
 
 @lru_cache(maxsize=4096)
 def _evaluate(track_key, choice_items, batch, scale):
     t = get_track(track_key)
     layers, dtype, w = design_layers(t, dict(choice_items), batch, scale)
-    hw = get_hardware(t.hardware)
-    return _totals(layers, hw, dtype), _capacity(layers, hw, dtype), dtype, w
+    prof = run(layers, get_hardware(t.hardware), get_dtype(dtype), "compulsory")
+    return _totals(prof), prof.capacity, dtype, w
 
 
 def evaluate_design(track, choices: dict, batch=None, scale=None, floor=None) -> DesignResult:

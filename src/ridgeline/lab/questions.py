@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 from ..dtypes import get_dtype
 from ..errors import RidgelineError
-from ..models import get_model
 from ..ops import Conv2d, Gemm, conv2d, depthwise_separable
+from ..recipes import get_model
 from ..roofline import estimate, total
 from .tracks import Track, get_track, track_profile, workload_kwargs
 from .workbench import track_layers

@@ -19,8 +19,8 @@ import numpy as np
 from ..dtypes import get_dtype
 from ..errors import RidgelineError, check_dim, unknown
 from ..hardware import get_hardware
-from ..models import get_model
-from ..profile import Profile, profile
+from ..profiling import Profile, profile
+from ..recipes import get_model
 
 #: Slider label per scaled parameter (the UI contract's visible texts).
 SCALE_LABELS = {"seq-len": "Sequence length", "resolution": "Resolution (width px)",

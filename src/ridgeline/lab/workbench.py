@@ -19,11 +19,11 @@ from ..dtypes import get_dtype
 from ..energy import energy_per_flop
 from ..errors import RidgelineError
 from ..hardware import get_hardware
-from ..models import get_model
 from ..ops import Attention, Conv2d, Gemm
-from ..profile import capacity_of, estimate_layers
-from ..roofline import Estimate, total
-from ..sweep import Crossover, crossover
+from ..pipeline import run
+from ..recipes import get_model
+from ..roofline import Estimate
+from ..sweeping import Crossover, crossover
 from .challenge import design_layers
 from .tracks import Track, get_track, time_budget, track_profile, workload_kwargs
 
@@ -118,10 +118,8 @@ def _sweep(track_key, param, values, fixed_items, memory_model):
     recipe, hw, dt = get_model(t.model), get_hardware(t.hardware), get_dtype(t.dtype)
     fixed = dict(fixed_items)
     w = recipe.workload(**fixed).with_param(param, np.asarray(values, dtype=float))
-    layers = recipe.build(w)
-    cap = capacity_of(layers, hw, dt)
-    ests = estimate_layers(layers, hw, dt, memory_model, cap.weights_in)
-    return {e.name: e for e in ests}, total(ests), cap
+    prof = run(recipe.build(w), hw, dt, memory_model, title=recipe.key, workload=w)
+    return {e.name: e for e in prof.layers}, prof.totals, prof.capacity
 
 
 def trajectory(track, batch=None, scale=None, layers=None, param=None, points=40,
@@ -324,11 +322,9 @@ def design_roofline(track, choices: dict, batch=None, scale=None, points=64) -> 
     design's precision) on the track's device, same shape as :func:`roofline`."""
     t = get_track(track)
     built, dtype, _ = design_layers(t, choices, batch, scale)
-    hw = get_hardware(t.hardware)
-    cap = capacity_of(built, hw, dtype)
-    ests = estimate_layers(built, hw, dtype, "compulsory", cap.weights_in)
-    chosen = [e for e in ests if float(e.flops) > 0]
-    return _roofline_data(t, dtype, chosen, {l.name: l.group for l in built}, points)
+    prof = run(built, get_hardware(t.hardware), get_dtype(dtype), "compulsory")
+    chosen = [e for e in prof.layers if float(e.flops) > 0]
+    return _roofline_data(t, dtype, chosen, prof.layer_groups, points)
 
 
 def _roofline_data(t: Track, dtype: str, chosen: list, groups: dict, points: int) -> dict:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import RidgelineError, check_dim
+from ..errors import RidgelineError, check_flags, set_dim
 from .base import OnChip, Traffic, check_memory_model
 
 PHASES = ("prefill", "decode")
@@ -49,8 +49,9 @@ class Attention:
     kind: str = "attention"
 
     def __post_init__(self):
+        check_flags(self, "causal", "flash")
         for name in ("batch", "heads", "kv_heads", "head_dim", "seq_len"):
-            check_dim(name, getattr(self, name))
+            set_dim(self, name)
         if self.phase not in PHASES:
             raise RidgelineError(f"phase must be 'prefill' or 'decode', got {self.phase!r}")
         if self.heads % self.kv_heads:

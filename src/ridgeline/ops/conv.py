@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import RidgelineError, check_dim
+from ..errors import RidgelineError, check_flags, set_dim
 from .base import OnChip, Traffic, check_memory_model, reuse_factor
 
 
@@ -47,10 +47,11 @@ class Conv2d:
     kind: str = "conv2d"
 
     def __post_init__(self):
+        check_flags(self, "bias")
         for name in ("batch", "in_channels", "out_channels", "height", "width",
                      "kernel_h", "kernel_w", "stride", "dilation", "groups"):
-            check_dim(name, getattr(self, name))
-        check_dim("padding", self.padding, minimum=0)
+            set_dim(self, name)
+        set_dim(self, "padding", minimum=0)
         self._check_groups()
         self._check_kernel_fits()
 

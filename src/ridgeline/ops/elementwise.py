@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import MAX_ELEMENTS, RidgelineError, check_dim
+from ..errors import MAX_ELEMENTS, RidgelineError, set_dim
 from .base import OnChip, Traffic, check_memory_model
 
 #: FLOPs per output element, by operator. NB: conventions, not measurements - e.g. RMSNorm
@@ -41,9 +41,9 @@ class Elementwise:
     kind: str = "elementwise"
 
     def __post_init__(self):
-        check_dim("elements", self.elements, maximum=MAX_ELEMENTS)
-        check_dim("reads", self.reads)
-        check_dim("weights", self.weights, minimum=0, maximum=MAX_ELEMENTS)
+        set_dim(self, "elements", maximum=MAX_ELEMENTS)
+        set_dim(self, "reads")
+        set_dim(self, "weights", minimum=0, maximum=MAX_ELEMENTS)
 
     def macs(self):
         return 0
@@ -86,8 +86,8 @@ class Pool2d:
 
     def __post_init__(self):
         for name in ("batch", "channels", "height", "width", "kernel", "stride"):
-            check_dim(name, getattr(self, name))
-        check_dim("padding", self.padding, minimum=0)
+            set_dim(self, name)
+        set_dim(self, "padding", minimum=0)
         if np.any(np.minimum(self.height, self.width) + 2 * self.padding < self.kernel):
             raise RidgelineError(
                 f"pooling window {self.kernel} is larger than the {self.height}x{self.width} "
@@ -132,7 +132,7 @@ class Embedding:
 
     def __post_init__(self):
         for name in ("tokens", "vocab", "dim"):
-            check_dim(name, getattr(self, name), maximum=MAX_ELEMENTS)
+            set_dim(self, name, maximum=MAX_ELEMENTS)
 
     def macs(self):
         return 0

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import check_dim
+from ..errors import check_flags, set_dim
 from .base import OnChip, Traffic, check_memory_model, reuse_factor
 
 
@@ -37,8 +37,9 @@ class Gemm:
     kind: str = "gemm"
 
     def __post_init__(self):
+        check_flags(self, "weight_operand", "bias")
         for name in ("m", "n", "k"):
-            check_dim(name, getattr(self, name))
+            set_dim(self, name)
 
     def macs(self):
         return self.m * self.n * self.k

@@ -5,22 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ..errors import RidgelineError, check_dim
+import numpy as np
+
+from ..errors import RidgelineError, check_dim, check_flag
 from ..ops.attention import PHASES
-from ..ops.base import Op
+from ..pipeline import Layer
 
 #: Parameters a sweep or crossover can scale (PRODUCT.md CLI contract).
 SWEEP_PARAMS = ("batch", "seq-len", "resolution", "frames")
-
-
-@dataclass(frozen=True)
-class Layer:
-    """A named operator in a model; ``count`` identical copies (e.g. one per transformer block)."""
-
-    name: str
-    op: Op
-    count: int = 1
-    group: str = ""  # the block it belongs to, for display ("attention", "ffn", "stem", ...)
 
 
 @dataclass(frozen=True)
@@ -40,16 +32,15 @@ class Workload:
     flash: bool = False  # attention layers use FlashAttention's IO model
 
     def validated(self) -> Workload:
-        check_dim("batch", self.batch)
-        check_dim("seq_len", self.seq_len)
-        check_dim("frames", self.frames)
-        if self.phase not in PHASES:
+        """A copy with every field checked and converted to an exact value (numpy integers
+        to ints, a square ``resolution=224`` to (224, 224)); RidgelineError otherwise."""
+        if not isinstance(self.phase, str) or self.phase not in PHASES:
             raise RidgelineError(f"phase must be 'prefill' or 'decode', got {self.phase!r}")
-        if len(self.resolution) != 2:
-            raise RidgelineError("resolution must be WIDTHxHEIGHT")
-        check_dim("resolution width", self.resolution[0])
-        check_dim("resolution height", self.resolution[1])
-        return self
+        return replace(self, batch=check_dim("batch", self.batch),
+                       seq_len=check_dim("seq_len", self.seq_len),
+                       frames=check_dim("frames", self.frames),
+                       resolution=_resolution(self.resolution),
+                       flash=check_flag("flash", self.flash))
 
     def with_param(self, param: str, value) -> Workload:
         """Set the swept parameter; resolution scales width and keeps the aspect ratio."""
@@ -69,8 +60,21 @@ class Workload:
                 "resolution": self.resolution[0]}[param]
 
 
+WORKLOAD_FIELDS = ("batch", "seq_len", "phase", "resolution", "frames", "flash")
+
+
+def _resolution(value) -> tuple:
+    """(width, height) from a pair, or one number for a square image."""
+    if isinstance(value, (str, bytes, dict, set)) or value is None:
+        raise RidgelineError(f"resolution must be (width, height) or one number, got {value!r}")
+    if not isinstance(value, (tuple, list, np.ndarray)):
+        value = (value, value)
+    if len(value) != 2:
+        raise RidgelineError(f"resolution must be (width, height), got {value!r}")
+    return (check_dim("resolution width", value[0]), check_dim("resolution height", value[1]))
+
+
 def _round(x):
-    import numpy as np
     return np.maximum(1, np.round(x)) if isinstance(x, np.ndarray) else max(1, round(x))
 
 
@@ -99,4 +103,9 @@ class Recipe:
 
     def workload(self, **overrides) -> Workload:
         """The default workload with the user's overrides (None means 'keep the default')."""
-        return replace(self.default, **{k: v for k, v in overrides.items() if v is not None}).validated()
+        given = {k: v for k, v in overrides.items() if v is not None}
+        unknown_keys = sorted(set(given) - set(WORKLOAD_FIELDS))
+        if unknown_keys:
+            raise RidgelineError(f"{self.key} does not take {', '.join(unknown_keys)}; "
+                                 f"the workload takes: {', '.join(WORKLOAD_FIELDS)}")
+        return replace(self.default, **given).validated()

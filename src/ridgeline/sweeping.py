@@ -13,10 +13,10 @@ import numpy as np
 from .dtypes import get_dtype
 from .errors import RidgelineError, check_dim
 from .hardware import get_hardware
-from .models import SWEEP_PARAMS, get_model
 from .ops import Gemm
-from .profile import capacity_of, estimate_layers
-from .roofline import Estimate, total
+from .pipeline import capacity_of, run
+from .recipes import SWEEP_PARAMS, get_model
+from .roofline import Estimate
 
 #: Default search ranges for the crossover solver, per parameter.
 PARAM_RANGES = {"batch": (1, 65_536), "seq-len": (1, 1_048_576),
@@ -60,16 +60,18 @@ def evaluate(model, param, values, layer=None, hardware=None, dtype=None,
     _check_param(recipe, param)
     values = np.asarray(values, dtype=float)
     check_dim(param, values)
-    hw = get_hardware(hardware or recipe.default_hardware)
-    dt = get_dtype(dtype or recipe.default_dtype)
-    hw.peak(dt)
+    hw = get_hardware(recipe.default_hardware if hardware is None else hardware)
+    dt = get_dtype(recipe.default_dtype if dtype is None else dtype)
     w = recipe.workload(**fixed).with_param(param, values)
     layers = recipe.build(w)
-    cap = capacity_of(layers, hw, dt)
     if layer is not None:
-        layers = [_find(layers, layer, recipe.key)]
-    ests = estimate_layers(layers, hw, dt, memory_model, cap.weights_in)
-    return SweepResult(recipe.key, layer, param, values, ests[0] if layer else total(ests), cap.fits)
+        # capacity counts the whole model; the estimate is of the one layer
+        cap = capacity_of(layers, hw, dt)
+        est = run([_find(layers, layer, recipe.key)], hw, dt, memory_model,
+                  weights_in=cap.weights_in).totals
+        return SweepResult(recipe.key, layer, param, values, est, cap.fits)
+    prof = run(layers, hw, dt, memory_model, title=recipe.key, workload=w)
+    return SweepResult(recipe.key, None, param, values, prof.totals, prof.capacity.fits)
 
 
 def sweep(model, param, start, stop, points=64, *, log=True, layer=None, **kw) -> SweepResult:
@@ -135,7 +137,8 @@ def crossover(model, layer, param, hardware=None, dtype=None, memory_model="comp
     recipe = get_model(model)
     _check_param(recipe, param)
     lo_d, hi_d = PARAM_RANGES[param]
-    lo, hi = check_dim("lo", lo or lo_d), check_dim("hi", hi or hi_d)
+    lo = check_dim("lo", lo_d if lo is None else lo)
+    hi = check_dim("hi", hi_d if hi is None else hi)
     if hi <= lo:
         raise RidgelineError(f"search range is empty: from {lo} to {hi}")
     kw = dict(layer=layer, hardware=hardware, dtype=dtype, memory_model=memory_model, **fixed)
