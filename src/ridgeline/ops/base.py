@@ -16,8 +16,12 @@ import numpy as np
 
 from ..errors import unknown
 
-#: Memory models a user can select (PRODUCT.md "Conventions").
-MEMORY_MODELS = ("compulsory", "tiled")
+#: Memory models a user can select (PRODUCT.md "Conventions"; docs/formulas.md §9):
+#: compulsory - every operand of every layer crosses off-chip memory once (the seed's
+#:              arithmetic intensity); placed - hierarchy-aware: tensors that fit stay on
+#:              chip, epilogues and depthwise->pointwise fuse, FlashAttention as FA2/3 kernels
+#:              run; tiled - capacity-limited re-reads of operands larger than on-chip memory.
+MEMORY_MODELS = ("compulsory", "placed", "tiled")
 
 
 def check_memory_model(name: str) -> str:
@@ -67,11 +71,12 @@ class OnChip:
 
     ``capacity`` is the last-level on-chip store between off-chip memory and the compute
     (GPU L2, MCU SRAM); ``tile`` is one core's scratchpad (GPU shared memory per SM),
-    FlashAttention's M.
+    FlashAttention's M; ``cores`` how many such scratchpads work at once (GPU SMs).
     """
 
     capacity: float
     tile: float
+    cores: float = 1  # compute units that each own a tile at once (GPU SMs); FA2/3's W
 
 
 class Op(Protocol):
