@@ -7,10 +7,9 @@ from ridgeline.errors import RidgelineError
 from ridgeline.lab import questions as Q
 from ridgeline.lab.tracks import TRACKS, track_profile
 from ridgeline.ops import conv2d, depthwise_separable
-from ridgeline.recipes import models
 from ridgeline.roofline import estimate
 
-AVAILABLE = [t for t in TRACKS.values() if t.model in models()]
+AVAILABLE = list(TRACKS.values())  # every track's recipe is registered (test_lab_tracks)
 ids = lambda t: t.key
 
 

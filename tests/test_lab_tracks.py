@@ -12,8 +12,10 @@ LLAMA_70B_PARAMS = 70_553_706_496  # DATA.md C.1 [D], Meta params.json (S9)
 
 
 def available():
-    """Tracks whose recipe is registered (the vision/tiny recipes land separately)."""
-    return [t for t in TRACKS.values() if t.model in models()]
+    """Every track; each one's recipe must be registered (no track is silently dropped)."""
+    missing = [t.model for t in TRACKS.values() if t.model not in models()]
+    assert not missing, f"tracks whose recipe is not registered: {missing}"
+    return list(TRACKS.values())
 
 
 def test_four_tracks_with_the_contract_titles():
