@@ -25,8 +25,8 @@ from ..errors import RidgelineError
 from ..ops import Conv2d, Gemm, conv2d, depthwise_separable
 from ..recipes import get_model
 from ..roofline import estimate, total
+from .cards import track_layers
 from .tracks import Track, get_track, track_profile, workload_kwargs
-from .workbench import track_layers
 
 STAY_BAND = 0.10
 SAME_FACTOR = 1.25

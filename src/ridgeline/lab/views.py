@@ -12,7 +12,7 @@ import math
 import re
 
 from ..format import format_ratio, format_si
-from .workbench import latex_number
+from .mathpeek import latex_number
 
 #: Characters that mean something to markdown, HTML or marimo's LaTeX ($ … $, \( … \), \[ … \]).
 _MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+!|<>$~&^]")

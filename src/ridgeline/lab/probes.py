@@ -1,0 +1,129 @@
+"""Part 2's 5-move rule: five committed probes to bracket where a layer flips bound as one
+workload parameter grows, then the solver's exact crossover (``ridgeline.sweeping``).
+
+Every answer is the engine's bound at the probed value (``track_profile``); nothing here is
+a constant of the physics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from ..errors import RidgelineError
+from ..recipes import get_model
+from ..sweeping import Crossover, crossover
+from .tracks import get_track, track_profile
+from .trajectory import fixed_without
+
+
+@dataclass(frozen=True)
+class ProbeGame:
+    """Five committed probes to bracket where ``layer`` flips bound as ``param`` grows.
+
+    Immutable: :meth:`probe` returns a new game. Answers come from the engine at the probed
+    value with the other workload fields fixed; after ``limit`` probes :meth:`crossover`
+    gives the solver's exact answer.
+    """
+
+    track: str
+    layer: str
+    param: str
+    fixed: tuple          # the other workload fields, as sorted items
+    lo: int
+    hi: int
+    probes: tuple = ()    # ((value, "memory" | "compute"), ...)
+    limit: int = 5
+
+    @property
+    def used(self) -> int:
+        return len(self.probes)
+
+    @property
+    def remaining(self) -> int:
+        return self.limit - self.used
+
+    @property
+    def done(self) -> bool:
+        return self.used >= self.limit
+
+    def answer(self, value) -> str:
+        """'memory' or 'compute': the layer's bound at ``value`` (engine)."""
+        return _bound_at(self.track, self.layer, self.param, float(value), self.fixed)
+
+    def probe(self, value) -> ProbeGame:
+        """A new game with ``value`` (a whole number in [lo, hi]) probed and answered."""
+        if self.done:
+            raise RidgelineError(f"all {self.limit} probes are used")
+        try:
+            v = round(float(value))
+        except (TypeError, ValueError, OverflowError):
+            raise RidgelineError(f"a probe must be a whole number, got {value!r}") from None
+        if not self.lo <= v <= self.hi:
+            raise RidgelineError(f"probe {v} is outside [{self.lo:,}, {self.hi:,}]")
+        return replace(self, probes=self.probes + ((v, self.answer(v)),))
+
+    @property
+    def low_side(self) -> str:
+        """The bound at the bottom of the range (the side a crossover starts from)."""
+        return self.answer(self.lo)
+
+    @property
+    def bracket(self) -> tuple:
+        """(largest probe on the low side, smallest probe on the other side), None if unknown."""
+        low = [v for v, a in self.probes if a == self.low_side]
+        high = [v for v, a in self.probes if a != self.low_side]
+        return (max(low) if low else None, min(high) if high else None)
+
+    def crossover(self) -> Crossover:
+        t = get_track(self.track)
+        return _crossover(t.model, self.layer, self.param, t.hardware, t.dtype, self.fixed)
+
+    def reveal(self) -> dict:
+        """The solver's answer beside the student's bracket (call when :attr:`done`)."""
+        c = self.crossover()
+        lo, hi = self.bracket
+        inside = c.crossover is not None and (lo or self.lo) <= c.crossover <= (hi or self.hi)
+        return {"crossover": c.crossover, "text": _crossover_text(c), "reason": c.reason,
+                "direction": c.direction, "bracket": [lo, hi], "bracket_contains": bool(inside),
+                "in_range": c.crossover is not None and self.lo <= c.crossover <= self.hi,
+                "ridge": c.ridge}
+
+    def to_dict(self) -> dict:
+        return {"track": self.track, "layer": self.layer, "param": self.param,
+                "probes": [list(p) for p in self.probes], "used": self.used, "limit": self.limit}
+
+
+def new_game(track, batch=None, scale=None, layer=None, param=None) -> ProbeGame:
+    """A fresh game on the track's probe layer and parameter (or ``layer`` / ``param``)."""
+    t = get_track(track)
+    param = param or t.probe_parameter
+    if param not in t.sliders:
+        raise RidgelineError(f"track {t.key} has no slider for {param!r}; choose one of: {', '.join(t.sliders)}")
+    lo, hi, _ = t.sliders[param]
+    fixed = fixed_without(t, param, batch, scale)
+    return ProbeGame(t.key, layer or t.probe_layer, param, fixed, int(lo), int(hi))
+
+
+@lru_cache(maxsize=1024)
+def _bound_at(track_key, layer, param, value, fixed) -> str:
+    t = get_track(track_key)
+    w = get_model(t.model).workload(**dict(fixed)).with_param(param, int(value))
+    p = track_profile(t, w.batch, w.param_value(t.scale_param))
+    return str(p.layer(layer).bound)
+
+
+@lru_cache(maxsize=256)
+def _crossover(model, layer, param, hardware, dtype, fixed) -> Crossover:
+    return crossover(model, layer, param, hardware, dtype, **dict(fixed))
+
+
+def _crossover_text(c: Crossover) -> str:
+    if c.crossover is None:
+        return "never crosses"
+    return f"Crossover at {c.param} = {c.crossover:,.4g} ({c.direction})"
+
+
+def crossover_for(track, batch=None, scale=None, layer=None, param=None) -> Crossover:
+    """The solver's crossover for the track's probe layer (or ``layer``) at a slider position."""
+    return new_game(track, batch, scale, layer, param).crossover()

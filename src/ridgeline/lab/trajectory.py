@@ -1,0 +1,118 @@
+"""Part 2's Intensity Trajectory: intensity, FLOPs and bytes of chosen layers over the range
+of one slider, and where scaling breaks the system (capacity, deadline).
+
+One vectorized build per sweep: the recipe's workload takes an array for the swept
+parameter and ``pipeline.run`` evaluates every layer at every value at once (cached, the app
+calls this on every slider move).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ..dtypes import get_dtype
+from ..errors import RidgelineError
+from ..hardware import get_hardware
+from ..pipeline import run
+from ..recipes import get_model
+from .tracks import Track, get_track, time_budget, track_profile, workload_kwargs
+
+
+def scale_grid(track, param: str | None = None, points: int = 40) -> np.ndarray:
+    """Log-spaced whole values over the slider range of ``param`` (default: the scale param)."""
+    t = get_track(track)
+    lo, hi, _ = t.sliders[param or t.scale_param]
+    return np.unique(np.round(np.geomspace(lo, hi, points)))
+
+
+def param_field(param: str) -> str:
+    """The Workload field a slider parameter sets ('seq-len' -> 'seq_len')."""
+    return {"batch": "batch", "seq-len": "seq_len", "frames": "frames", "resolution": "resolution"}[param]
+
+
+@lru_cache(maxsize=128)
+def _sweep(track_key, param, values, fixed_items, memory_model):
+    """All layers and the total at every value of ``param``: one vectorized build."""
+    t = get_track(track_key)
+    recipe, hw, dt = get_model(t.model), get_hardware(t.hardware), get_dtype(t.dtype)
+    fixed = dict(fixed_items)
+    w = recipe.workload(**fixed).with_param(param, np.asarray(values, dtype=float))
+    prof = run(recipe.build(w), hw, dt, memory_model, title=recipe.key, workload=w)
+    return {e.name: e for e in prof.layers}, prof.totals, prof.capacity
+
+
+def trajectory(track, batch=None, scale=None, layers=None, param=None, points=40,
+               memory_model="compulsory") -> dict:
+    """Part 2's Intensity Trajectory data over the slider range of ``param``.
+
+    rows: one per (layer, value) with intensity, FLOPs, bytes, bound (long format for charts);
+    growth: FLOPs and bytes of each layer relative to the first grid value (the companion
+    chart: who grows faster decides whether intensity rises);
+    current: each layer at the slider position; breaks: the first value where the model's
+    footprint exceeds device memory and where one pass misses the deadline.
+    """
+    t = get_track(track)
+    param = param or t.scale_param
+    layers = list(layers or t.trajectory_layers)
+    values = scale_grid(t, param, points)
+    fixed = fixed_without(t, param, batch, scale)
+    by_name, tot, cap = _sweep(t.key, param, tuple(values), fixed, memory_model)
+    rows, growth = [], []
+    for name in layers:
+        if name not in by_name:
+            raise RidgelineError(f"unknown layer {name!r} in {t.model}")
+        r, g = _layer_rows(name, by_name[name], values)
+        rows += r
+        growth += g
+    return {"param": param, "values": values.tolist(), "rows": rows, "growth": growth,
+            "ridge": float(np.max(tot.ridge)), "current": _current(t, layers, batch, scale, param),
+            "breaks": _breaks(t, param, values, tot, cap, dict(fixed))}
+
+
+def _layer_rows(name: str, e, values) -> tuple[list, list]:
+    """One layer's trajectory rows and its growth ratios X(v) / X(v_0) for X = FLOPs, bytes."""
+    arr = lambda x: np.broadcast_to(np.asarray(x, dtype=float), values.shape)
+    inten, fl, by = arr(e.intensity), arr(e.flops), arr(e.bytes.total)
+    bound = np.where(inten < arr(e.ridge), "memory", "compute")
+    rows, growth = [], []
+    for i, v in enumerate(values):
+        rows.append({"layer": name, "value": float(v), "intensity": float(inten[i]),
+                     "flops": float(fl[i]), "bytes": float(by[i]), "bound": str(bound[i])})
+        growth += [{"layer": name, "value": float(v), "quantity": "FLOPs", "ratio": float(fl[i] / fl[0])},
+                   {"layer": name, "value": float(v), "quantity": "bytes", "ratio": float(by[i] / by[0])}]
+    return rows, growth
+
+
+def fixed_without(t: Track, param, batch, scale) -> tuple:
+    """The workload fields other than ``param`` (a cache key that ignores the swept slider)."""
+    kw = workload_kwargs(t, batch, scale)
+    if param == "resolution":  # only its aspect ratio matters: with_param sets the width
+        kw["resolution"] = workload_kwargs(t, batch)["resolution"]
+    else:
+        kw.pop(param_field(param))
+    return tuple(sorted(kw.items()))
+
+
+def _current(t: Track, layers, batch, scale, param) -> dict:
+    """Each trajectory layer at the slider position (the highlighted points)."""
+    p = track_profile(t, batch, scale)
+    value = workload_kwargs(t, batch, scale)[param_field(param)]
+    value = value[0] if param == "resolution" else value
+    return {"value": float(value),
+            "points": [{"layer": n, "value": float(value), "intensity": float(p.layer(n).intensity),
+                        "bound": p.layer(n).bound} for n in layers]}
+
+
+def _breaks(t: Track, param, values, tot, cap, fixed) -> dict:
+    """Where scaling breaks the system: capacity (footprint > memory) and the deadline."""
+    shape = values.shape
+    fits = np.broadcast_to(cap.fits, shape)
+    time_s = np.broadcast_to(np.asarray(tot.time_s, dtype=float), shape)
+    budget = np.broadcast_to(time_budget(t, {**fixed, param_field(param): values}), shape)
+    late = time_s > budget
+    first = lambda mask: float(values[np.argmax(mask)]) if mask.any() else None
+    return {"fits": fits.tolist(), "first_unfit": first(~fits),
+            "time_s": time_s.tolist(), "time_budget_s": budget.tolist(), "first_late": first(late),
+            "memory_bytes": float(cap.memory_bytes)}
