@@ -132,7 +132,7 @@ def _(Q, track):
 
 
 @app.cell(hide_code=True)
-def _(Q, RidgelineError, bump_lock, ledger, mo, record, set_notes_rev, set_notice, views):
+def _(Q, bump_lock, mo, record, set_notice, views):
     def lock_form(track, q):
         """The Lock form of one part: the choices (no preset) and, in Part 1, a number."""
         fields = {"choice": mo.ui.radio(options=list(q.choices), label=q.prompt)}
@@ -164,7 +164,11 @@ def _(Q, RidgelineError, bump_lock, ledger, mo, record, set_notes_rev, set_notic
         return mo.md(views.batch_layout(fields)).batch(**fields).form(
             submit_button_label="Lock prediction", validate=_problem, on_change=_on_lock,
             bordered=True)
+    return (lock_form,)
 
+
+@app.cell(hide_code=True)
+def _(Q, RidgelineError, mo, views):
     def lock_view(q, locked, form):
         """Before locking: the form and the gate text. After: the answer, disabled, and when."""
         if locked is None:
@@ -193,7 +197,11 @@ def _(Q, RidgelineError, bump_lock, ledger, mo, record, set_notes_rev, set_notic
             f"### Reveal\n\n**{verdict}**\n\n{views.compare_table(rv.student, rv.computed)}\n\n"
             f"{views.escape_md(rv.explanation)}\n\n"
             f"{views.pairs_table(rv.numbers.items(), ('Deciding numbers', 'value'))}")
+    return lock_view, reveal_view
 
+
+@app.cell(hide_code=True)
+def _(ledger, mo, record, set_notes_rev, views):
     def reflection_form(track, part):
         """A text area saved to the ledger on 'Save reflection' (prefilled with the last save).
 
@@ -215,7 +223,7 @@ def _(Q, RidgelineError, bump_lock, ledger, mo, record, set_notes_rev, set_notic
         note = (mo.md(f"*Saved at {views.when(saved['time'])}.*") if saved
                 else mo.md("*Not saved yet.*"))
         return mo.vstack([mo.md(f"### Reflect\n\n{views.REFLECT_PROMPTS[part]}"), form, note])
-    return lock_form, lock_view, reflection_form, reflection_view, reveal_view
+    return reflection_form, reflection_view
 
 
 @app.cell(hide_code=True)
