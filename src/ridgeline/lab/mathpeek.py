@@ -18,7 +18,8 @@ from ..roofline import Estimate
 from .cards import track_layers
 from .tracks import get_track, track_profile
 
-#: The memory model the lab profiles with (``track_profile``'s default), so the peek matches.
+#: The memory model of the peek's traffic and of the estimate it is checked against (the
+#: lab's ``track_profile`` default): every operand moved once, the seed's intensity.
 PEEK_MEMORY_MODEL = "compulsory"
 
 
@@ -146,7 +147,7 @@ def math_peek(track, layer=None, batch=None, scale=None) -> dict:
     ops = {l.name: l.op for l in track_layers(t, batch, scale)}
     hw = get_hardware(t.hardware)
     s, onchip = get_dtype(t.dtype).bytes, hw.onchip_elements(t.dtype)
-    e = track_profile(t, batch, scale).layer(layer)
+    e = track_profile(t, batch, scale, memory_model=PEEK_MEMORY_MODEL).layer(layer)
     w_level = hw.weight_store if e.weights_in == "weight_store" else hw.memory
     out = {"layer": op_latex(ops[layer], s, onchip),
            "energy": energy_latex(e, energy_per_flop(t.dtype).value, hw.memory.energy_per_byte.value,
