@@ -23,7 +23,7 @@ class Attention:
     MACs = 2 . B . H . d . pairs   (Q.K^T and P.V, one MAC per (query, key, channel) each)
       pairs = T(T+1)/2 in causal prefill - masking halves the score work; a kernel that
               computes the full T x T and masks afterwards does ~2x this - else T^2 in
-              prefill and T in decode.                                    [DATA.md D.4]
+              prefill and T in decode.             [D.4; docs/formulas.md §5]
     Softmax's ~5 FLOPs per score are not counted (< 1% at d = 128); FLOPs = 2 . MACs.
 
     Traffic (elements), standard attention: Q, K, V read, O written; the score matrix S and

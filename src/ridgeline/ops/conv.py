@@ -11,7 +11,7 @@ from .base import OnChip, Traffic, check_memory_model, reuse_factor
 
 
 def conv_out(size, kernel, stride, padding, dilation):
-    """H_out = floor((H + 2P - D.(K - 1) - 1) / S) + 1   (PyTorch Conv2d docs; DATA.md D.3)."""
+    """H_out = floor((H + 2P - D.(K - 1) - 1) / S) + 1   (PyTorch Conv2d docs; D.3)."""
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
@@ -19,7 +19,7 @@ def conv_out(size, kernel, stride, padding, dilation):
 class Conv2d:
     """Conv2d on N x C_in x H x W with C_out filters of (C_in/g) x K_h x K_w.
 
-    MACs = N.H_out.W_out.C_out.(C_in/g).K_h.K_w ; FLOPs = 2.MACs          [DATA.md D.3, S41]
+    MACs = N.H_out.W_out.C_out.(C_in/g).K_h.K_w ; FLOPs = 2.MACs   [D.3, S41; docs/formulas.md §4]
     Compulsory traffic (elements): inputs N.C_in.H.W, weights C_out.(C_in/g).K_h.K_w,
     outputs N.C_out.H_out.W_out (each tensor moves once; im2col is not materialized).
 
@@ -29,7 +29,7 @@ class Conv2d:
     Tiled model: viewed as an implicit GEMM per group with M = N.H_out.W_out,
     N' = C_out/g, K' = (C_in/g).K_h.K_w; with a t x t output tile (t = sqrt(S)) the
     weights are re-read max(1, M/t) times and the input max(1, N'/t) times - unless the
-    input, weights and output fit on chip together, when tiled == compulsory.
+    input, weights and output fit on chip together, when tiled == compulsory (docs/formulas.md §7).
     """
 
     batch: int
@@ -123,7 +123,7 @@ def conv2d(batch, in_channels, out_channels, height, width, kernel, stride=1, pa
 def depthwise_separable(batch, in_channels, out_channels, height, width, kernel=3, stride=1):
     """Depthwise K x K (groups = C_in) then pointwise 1 x 1 (Howard et al. 2017, S41).
 
-    Cost ratio to a standard conv = 1/C_out + 1/K^2 (DATA.md C.5).
+    Cost ratio to a standard conv = 1/C_out + 1/K^2 (D.3, S41; docs/formulas.md §4).
     Returns the pair (depthwise, pointwise).
     """
     dw = conv2d(batch, in_channels, in_channels, height, width, kernel, stride, groups=in_channels)

@@ -31,7 +31,8 @@ class Elementwise:
     """``elements`` outputs, each reading ``reads`` input elements, plus ``weights`` elements.
 
     FLOPs = flops_per_element . elements (reductions: reads . elements; MACs = 0);
-    traffic = reads.elements (inputs) + elements (outputs) + weights.
+    traffic = reads.elements (inputs) + elements (outputs) + weights, so
+    I = f / (s.(reads + 1)) without weights (docs/formulas.md §13).
     """
 
     op: str
@@ -72,7 +73,8 @@ class Pool2d:
     """Max/average pooling: each output reads a K x K window; FLOPs = K^2 per output (compare or add).
 
     H_out = floor((H + 2P - K) / S) + 1 (PyTorch MaxPool2d, ceil_mode=False).
-    Traffic counts the input once (windows overlap on chip) and the output once.
+    Traffic counts the input once (windows overlap on chip) and the output once
+    (docs/formulas.md §13).
     """
 
     batch: int
@@ -122,7 +124,7 @@ class Embedding:
 
     Traffic moved = tokens . dim (the rows gathered) written out once; the table's footprint
     (vocab . dim parameters) is held, not moved - 'traffic moved' and 'footprint held'
-    differ. No FLOPs.
+    differ. No FLOPs (docs/formulas.md §13).
     """
 
     tokens: int

@@ -16,14 +16,16 @@ class Gemm:
 
     MACs = M.N.K; FLOPs = 2.M.N.K.
     Compulsory traffic (elements) = M.K (A, the inputs) + K.N (B, the weights) + M.N (C).
-    Intensity = 2.M.N.K / ((M.K + K.N + M.N) . bytes)            [DATA.md D.2, S40]
+    Intensity = 2.M.N.K / ((M.K + K.N + M.N) . bytes)            [D.2, S40]
+    (docs/formulas.md §2; a Linear layer in decode, I -> 2B/s: §3)
 
     Tiled model (operands exceed on-chip capacity S elements): an output-stationary
     t x t tile with t = sqrt(S) streams K; A is re-read N/t times and B M/t times, so
     traffic = M.K.max(1, N/t) + K.N.max(1, M/t) + M.N, i.e. -> 2.M.N.K/sqrt(S) + M.N when
     both exceed the tile (the Hong-Kung I/O lower bound's order, Hong & Kung 1981;
     Irony-Toledo-Tiskin 2004 for matrix multiply). Equal to compulsory when all three
-    operands fit on chip together (M.K + K.N + M.N <= S), and never below it.
+    operands fit on chip together (M.K + K.N + M.N <= S), and never below it
+    (docs/formulas.md §7).
 
     NB: ``weight_operand=False`` is for activation x activation products (attention's
     Q.K^T): B then counts as inputs, not weights. Bias adds N weights.
