@@ -414,7 +414,29 @@ BAD = {
     "json with csv": ["profile", "llama-3-8b", "--json", "--csv"],
     "bad port": ["lab", "--port", 70000],
     "unknown hardware name": ["hardware", "cray-1"],
+    "blank hardware": [*GEMM, "--hardware", ""],
+    "blank dtype": [*GEMM, "--dtype", "   "],
+    "blank model": ["profile", ""],
+    "blank layer": ["ridge", "llama-3-70b", "--layer", " ", "--param", "batch"],
+    "blank hardware name": ["hardware", ""],
 }
+
+#: A blank name is refused by the parser, naming the argument, never resolved to a default.
+BLANK = {"--hardware": [*GEMM, "--hardware", ""],
+         "--dtype": ["profile", "llama-3-8b", "--dtype", "\t"],
+         "MODEL": ["sweep", " ", "--param", "batch", "--from", 1, "--to", 8],
+         "--layer": ["sweep", "llama-3-8b", "--layer", "", "--param", "batch", "--from", 1,
+                     "--to", 8],
+         "NAME": ["hardware", "  "],
+         "--host": ["lab", "--host", ""]}
+
+
+@pytest.mark.parametrize("arg", BLANK, ids=BLANK.keys())
+def test_blank_names_are_one_clear_error(capsys, arg):
+    rc, out, err = run(capsys, *BLANK[arg])
+    assert rc == 2 and out == ""
+    assert err.startswith(f"ridgeline: error: argument {arg}: ") and "cannot be blank" in err
+    assert err.count("\n") == 1
 
 
 @pytest.mark.parametrize("argv", BAD.values(), ids=BAD.keys())
@@ -448,6 +470,20 @@ def test_internal_error_is_one_line_exit_1_unless_debugging(capsys, monkeypatch)
     monkeypatch.setenv("RIDGELINE_DEBUG", "1")
     with pytest.raises(KeyError):
         cli.main(["hardware"])
+
+
+def test_python_warnings_are_one_line_each(capsys, monkeypatch):
+    import warnings
+
+    def chatty(args):
+        warnings.warn("first line\n  continued", UserWarning, stacklevel=1)
+        warnings.warn("overflow in a sweep", RuntimeWarning, stacklevel=1)
+        return 0
+    monkeypatch.setattr(cli, "cmd_hardware", chatty)
+    rc, out, err = run(capsys, "hardware")
+    assert rc == 0 and out == ""
+    assert err == ("ridgeline: warning: first line continued\n"
+                   "ridgeline: warning: overflow in a sweep\n")
 
 
 # ---------------------------------------------------------------- speed: nothing heavy imported

@@ -1,13 +1,17 @@
-"""`ridgeline profile MODEL.onnx`: an ONNX file profiled like a built-in model.
+"""What the CLI imports, and `ridgeline profile MODEL.onnx` (an ONNX file profiled like a built-in model).
 
-The graph is built with onnx.helper (no torch needed): a two-layer MLP with a symbolic batch.
+First: ``ridgeline --help`` (every subcommand's too) and a rejected argument load no numpy, in a
+fresh interpreter; the handlers reach the engine only through ``ridgeline.api``. Then the ONNX
+path: the graph is built with onnx.helper (no torch needed): a two-layer MLP with a symbolic batch.
 """
 
+import ast
 import csv
 import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,16 +19,86 @@ import pytest
 from ridgeline import cli
 from ridgeline.importers import from_onnx, profile_layers
 
-onnx = pytest.importorskip("onnx")
-from onnx import TensorProto, helper, numpy_helper
+CLI_DIR = Path(cli.__file__).parent
+
+# ---------------------------------------------------------------- what the CLI imports
+
+
+def _modules_loaded(*argv) -> set[str]:
+    """``python -X importtime -m ridgeline ARGV`` in a fresh interpreter -> the modules it
+    imported (every import is listed on stderr, so numpy cannot hide in a lazy corner)."""
+    p = subprocess.run([sys.executable, "-X", "importtime", "-m", "ridgeline", *argv],
+                       capture_output=True, text=True, timeout=120, check=False)
+    assert p.returncode in (0, 2), p.stderr[-2000:]
+    loaded = {line.split("|")[-1].strip() for line in p.stderr.splitlines()
+              if line.startswith("import time:")}
+    assert "ridgeline.cli.parser" in loaded  # the listing really is there
+    return loaded
+
+
+HELP_PATHS = [["--help"], ["--version"], ["lab", "--help"], ["hardware", "--help"],
+              ["op", "--help"], ["op", "gemm", "--help"], ["op", "conv2d", "--help"],
+              ["op", "attention", "--help"], ["profile", "--help"], ["sweep", "--help"],
+              ["ridge", "--help"],
+              # rejected by the parser: the error, too, is printed without the engine
+              ["op", "gemm", "--m", "nan", "--n", "1", "--k", "1"],
+              ["op", "gemm", "--m", "1", "--n", "1", "--k", "1", "--hardware", ""]]
+
+
+@pytest.mark.parametrize("argv", HELP_PATHS, ids=" ".join)
+def test_help_and_parse_errors_load_no_numpy(argv):
+    loaded = _modules_loaded(*argv)
+    assert not {m for m in loaded if m.split(".")[0] == "numpy"}
+    assert "ridgeline.api" not in loaded
+
+
+def test_a_command_does_load_the_engine():
+    """The check above can fail: running a command imports numpy through ridgeline.api."""
+    loaded = _modules_loaded("op", "gemm", "--m", "8", "--n", "8", "--k", "8")
+    assert "numpy" in loaded and "ridgeline.api" in loaded
+
+
+def test_importing_every_cli_module_loads_no_numpy():
+    mods = sorted(f"ridgeline.cli.{p.stem}" for p in CLI_DIR.glob("*.py") if p.stem != "__init__")
+    assert {"ridgeline.cli.parser", "ridgeline.cli.commands"} <= set(mods)
+    code = (f"import sys, {', '.join(mods)}\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'numpy'))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       check=True)
+    assert p.stdout.strip() == "[]"
+
+
+#: What the CLI may import from the rest of ridgeline: the public API (the engine), the
+#: formatters, the version, the importers (an .onnx MODEL) and the lab's server (`lab`).
+ALLOWED_FROM_RIDGELINE = {"api", "format", "importers", "lab.server", ""}
+
+
+@pytest.mark.parametrize("path", sorted(CLI_DIR.glob("*.py")), ids=lambda p: p.name)
+def test_the_cli_reaches_the_engine_only_through_the_api(path):
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level >= 2:
+            assert (node.module or "") in ALLOWED_FROM_RIDGELINE, f"{path.name}: {node.module}"
+            if node.module is None:  # `from .. import X`
+                assert {a.name for a in node.names} <= {"format", "__version__"}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            assert not (node.module or "").startswith("ridgeline"), f"{path.name}: {node.module}"
+
+
+# ---------------------------------------------------------------- profile an ONNX file
 
 D_IN, HIDDEN, D_OUT = 32, 64, 10
 
 
 @pytest.fixture
-def mlp_onnx(tmp_path):
+def onnx():
+    return pytest.importorskip("onnx")
+
+
+@pytest.fixture
+def mlp_onnx(tmp_path, onnx):
     """x (N, 32) -> Gemm 64 (+ bias) -> Relu -> Gemm 10 (+ bias), N symbolic."""
-    w = lambda name, *shape: numpy_helper.from_array(np.zeros(shape, np.float32), name)
+    helper, TensorProto = onnx.helper, onnx.TensorProto
+    w = lambda name, *shape: onnx.numpy_helper.from_array(np.zeros(shape, np.float32), name)
     nodes = [helper.make_node("Gemm", ["x", "fc1.weight", "fc1.bias"], ["h"], name="/fc1/Gemm",
                               transB=1),
              helper.make_node("Relu", ["h"], ["a"], name="/act/Relu"),
@@ -91,13 +165,13 @@ def _one_error_line(rc, out, err):
     return err
 
 
-def test_missing_file(capsys, tmp_path):
+def test_missing_file(capsys, tmp_path, onnx):
     err = _one_error_line(*run(capsys, "profile", tmp_path / "nope.onnx"))
     assert "no such ONNX file" in err
 
 
 @pytest.mark.parametrize("content", [b"", b"<html>not a model</html>", bytes(range(256))])
-def test_malformed_file(capsys, tmp_path, content):
+def test_malformed_file(capsys, tmp_path, onnx, content):
     path = tmp_path / "broken.onnx"
     path.write_bytes(content)
     err = _one_error_line(*run(capsys, "profile", path))
@@ -117,7 +191,8 @@ def test_shape_options_are_refused(capsys, mlp_onnx, flag):
     assert flag[0] in err and "only --batch" in err
 
 
-def test_batch_on_a_fixed_batch_model_is_refused(capsys, tmp_path):
+def test_batch_on_a_fixed_batch_model_is_refused(capsys, tmp_path, onnx):
+    helper, TensorProto = onnx.helper, onnx.TensorProto
     nodes = [helper.make_node("Relu", ["x"], ["y"])]
     x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [3, 4]) for n in "xy")
     graph = helper.make_graph(nodes, "g", [x], [y])
@@ -132,3 +207,47 @@ def test_end_to_end_subprocess(mlp_onnx):
                          capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["totals"]["macs"] == macs(1)
+
+
+def test_blank_hardware_is_refused_not_the_default_device(capsys, mlp_onnx):
+    """`--hardware ""` used to fall through `args.hardware or "h100-sxm"` for an ONNX file."""
+    err = _one_error_line(*run(capsys, "profile", mlp_onnx, "--hardware", ""))
+    assert "--hardware" in err and "blank" in err and "h100" not in err
+
+
+@pytest.fixture
+def unsupported_onnx(tmp_path, onnx):
+    """x (N, 32) -> Gemm 64 -> Hardmax: an op ridgeline has no model for (not counted)."""
+    helper, TensorProto = onnx.helper, onnx.TensorProto
+    weight = onnx.numpy_helper.from_array(np.zeros((64, 32), np.float32), "fc.weight")
+    nodes = [helper.make_node("Gemm", ["x", "fc.weight"], ["h"], name="/fc/Gemm", transB=1),
+             helper.make_node("Hardmax", ["h"], ["y"], name="/pick/Hardmax", axis=1)]
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 32])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 64])], [weight])
+    path = tmp_path / "picky.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    return path
+
+
+def _warning_lines(err: str) -> list[str]:
+    lines = err.splitlines()
+    assert lines and all(line.startswith("ridgeline: warning: ") for line in lines), err
+    assert "UserWarning" not in err and "Traceback" not in err
+    return lines
+
+
+@pytest.mark.parametrize("fmt", [[], ["--csv"], ["--json"]], ids=["table", "csv", "json"])
+def test_importer_warnings_are_one_line_each(capsys, unsupported_onnx, fmt):
+    rc, out, err = run(capsys, "profile", unsupported_onnx, *fmt)
+    assert rc == 0 and out
+    lines = _warning_lines(err)
+    assert any("Hardmax" in line for line in lines)
+
+
+def test_importer_warnings_are_one_line_each_end_to_end(unsupported_onnx):
+    """In a real process Python would print `file:line: UserWarning: ...` plus a source line."""
+    p = subprocess.run([sys.executable, "-m", "ridgeline", "profile", str(unsupported_onnx)],
+                       capture_output=True, text=True, timeout=120, check=False)
+    assert p.returncode == 0 and "not counted: Hardmax" in p.stdout
+    assert any("Hardmax" in line for line in _warning_lines(p.stderr))

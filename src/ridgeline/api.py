@@ -16,6 +16,7 @@ from .dtypes import DTYPES, get_dtype
 from .errors import RidgelineError, check_flag
 from .hardware import get_hardware
 from .hardware import registry as hardware_registry
+from .hardware import sources as hardware_sources
 from .ops import Attention, Conv2d, Gemm
 from .ops.base import check_memory_model
 from .pipeline import Profile
@@ -88,4 +89,4 @@ def op(kind: str, hardware: str = "h100-sxm", dtype: str = "bf16",
 
 __all__ = ["DTYPES", "Crossover", "Estimate", "Profile", "RidgelineError", "SweepResult",
            "crossover", "estimate", "get_dtype", "get_hardware", "get_model", "hardware_registry",
-           "make_op", "models", "op", "profile", "sweep", "total"]
+           "hardware_sources", "make_op", "models", "op", "profile", "sweep", "total"]
