@@ -20,6 +20,7 @@ BOUNDS = {
     "bandwidth": (1e7, 1e13),        # B/s: slow flash .. HBM3
     "capacity": (1e3, 1e12),         # bytes: a KB-scale buffer .. TB-scale memory
     "tile": (1e3, 1e12),
+    "cores": (1, 1e4),               # compute units owning a tile at once: 1 .. a GPU's SMs
     "energy_per_byte": (1e-13, 1e-9),  # J/B: small SRAM .. DRAM
     "tdp_w": (0.01, 1000),
     "static_w": (0, 1000),

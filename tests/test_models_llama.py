@@ -117,11 +117,14 @@ def test_decode_attention_intensity_is_stuck_at_2_h_over_hkv_over_bytes():
     # GQA 64 q / 8 kv heads in bf16: 4.H.d.T FLOPs over 2.H_kv.T.d.2 bytes of KV cache
     # = 2 . (64/8) / 2 = 8 FLOP/B whatever the batch (DATA.md D.4). FlashAttention moves
     # little else (Q, O); standard attention also writes and reads the score row
-    # (4.H.T elements), so it sits at 8 x 2048 / (2048 + 256) = 7.1.
+    # (4.H.T elements), so it sits at 8 x 2048 / (2048 + 256) = 7.1 when that row goes off
+    # chip (compulsory). Flash decode reads K and V once in every memory model.
     for batch in (1, 16, 256):
-        flash = profile("llama-3-70b", "h100-sxm", "bf16", batch=batch, seq_len=8192, flash=True)
-        std = profile("llama-3-70b", "h100-sxm", "bf16", batch=batch, seq_len=8192)
-        assert flash.layer("attention").intensity == pytest.approx(8.0, rel=1e-3)
+        for model in ("compulsory", "placed", "tiled"):
+            flash = profile("llama-3-70b", "h100-sxm", "bf16", model, batch=batch, seq_len=8192,
+                            flash=True)
+            assert flash.layer("attention").intensity == pytest.approx(8.0, rel=1e-3), model
+        std = profile("llama-3-70b", "h100-sxm", "bf16", "compulsory", batch=batch, seq_len=8192)
         assert std.layer("attention").intensity == pytest.approx(8 * 2048 / 2304, rel=1e-3)
         assert std.layer("attention").bound == "memory"
 

@@ -14,6 +14,7 @@ import pytest
 import ridgeline
 from ridgeline.errors import RidgelineError
 from ridgeline.ops import (
+    MEMORY_MODELS,
     Attention,
     Conv2d,
     Elementwise,
@@ -205,8 +206,11 @@ def test_standard_attention_intensity_tends_to_d_over_4_in_bf16():
 
 
 def _flash(t, d, m, causal=False, heads=1):
+    # Dao et al. 2022 Alg. 1 is the "tiled" model (the L2 -> SM level; docs/formulas.md §6)
     a = Attention(1, heads, heads, d, t, "prefill", causal=causal, flash=True)
-    return a.traffic(onchip=OnChip(capacity=m, tile=m)).total
+    onchip = OnChip(capacity=m, tile=m)
+    assert a.traffic("tiled", onchip) == a.tile_traffic(onchip)
+    return a.traffic("tiled", onchip).total
 
 
 def test_flash_equals_compulsory_when_everything_fits():
@@ -239,8 +243,9 @@ def test_flash_moves_fewer_bytes_than_standard():
     onchip = ridgeline.get_hardware("h100-sxm").onchip_elements("bf16")
     for t in (512, 8192):
         std = Attention(1, 64, 8, 128, t, "prefill").traffic()
-        fl = Attention(1, 64, 8, 128, t, "prefill", flash=True).traffic(onchip=onchip)
-        assert fl.total < std.total
+        for model in MEMORY_MODELS:   # Alg. 1 tiles, FA2/3 HBM and compulsory alike
+            fl = Attention(1, 64, 8, 128, t, "prefill", flash=True).traffic(model, onchip)
+            assert fl.total < std.total, model
 
 
 # --------------------------------------------------------------------------- bandwidth ops

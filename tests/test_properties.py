@@ -138,7 +138,7 @@ def test_flash_never_above_standard_when_m_exceeds_4d2(a, m):
     # re-reads (~3.T^2.d/B_c per head) stay below the 4.T^2 score elements standard moves
     assume(m >= 4 * a.head_dim**2)
     onchip = OnChip(capacity=float(m), tile=float(m))
-    flash = replace(a, flash=True).traffic(onchip=onchip)
+    flash = replace(a, flash=True).traffic("tiled", onchip)  # Alg. 1's tile traffic
     std = replace(a, flash=False).traffic(onchip=onchip)
     assert flash.total <= std.total
     assert flash.scratch == 0

@@ -36,12 +36,13 @@ class MemoryLevel:
     bandwidth: Figure | None    # bytes/s (None where unpublished)
     energy_per_byte: Figure     # J/byte
     tile: Figure | None = None  # bytes of per-core scratchpad (on-chip level only)
+    cores: Figure | None = None  # compute units each owning a tile at once (GPU SMs; on-chip only)
 
     @classmethod
     def parse(cls, raw: dict) -> MemoryLevel:
         opt = lambda key: Figure.parse(raw[key]) if key in raw else None
         return cls(raw["name"], Figure.parse(raw["capacity"]), opt("bandwidth"),
-                   Figure.parse(raw["energy_per_byte"]), opt("tile"))
+                   Figure.parse(raw["energy_per_byte"]), opt("tile"), opt("cores"))
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ class Hardware:
         """On-chip capacities in elements of ``dtype`` for the tiled/Flash IO models."""
         b = get_dtype(dtype).bytes
         tile = self.onchip.tile.value if self.onchip.tile else self.onchip.capacity.value
-        return OnChip(capacity=self.onchip.capacity.value / b, tile=tile / b)
+        cores = self.onchip.cores.value if self.onchip.cores else 1
+        return OnChip(capacity=self.onchip.capacity.value / b, tile=tile / b, cores=cores)
 
     def figures(self) -> dict[str, Figure]:
         """Every figure of the entry by a dotted name (for listings and the sanity test)."""
@@ -92,7 +94,7 @@ class Hardware:
             level = getattr(self, level_name)
             if level is None:
                 continue
-            for attr in ("capacity", "bandwidth", "energy_per_byte", "tile"):
+            for attr in ("capacity", "bandwidth", "energy_per_byte", "tile", "cores"):
                 fig = getattr(level, attr)
                 if fig is not None:
                     out[f"{level_name}.{attr}"] = fig

@@ -15,6 +15,10 @@ from .base import OnChip, Traffic, check_memory_model
 
 PHASES = ("prefill", "decode")
 
+#: FlashAttention-3's query tile for head_dim <= 128 on Hopper: kBlockM = 128
+#: (Dao-AILab/flash-attention hopper/tile_size.h, tile_size_fwd; S36e). Caps B_r.
+FA3_BLOCK_M = 128
+
 
 @dataclass(frozen=True)
 class Attention:
@@ -31,11 +35,14 @@ class Attention:
     Decode reads the whole KV cache: kv_cache = 2.B.H_kv.T.d, so intensity ->
     2.(H/H_kv)/bytes whatever B and T (Shazeer 2019 S37; Ainslie et al. 2023 S38).
 
-    FlashAttention (``flash=True``, Dao et al. 2022, S36, Alg. 1 / Thm 2): no scratch; with
-    on-chip SRAM of M elements, column blocks B_c = ceil(M / 4d), T_c = T / B_c outer
-    passes (at least 1); K, V move once, Q is read T_c times and O read+written ~2.T_c times
-    per head: Theta(T^2 d^2 / M) accesses. Causal prefill skips blocks above the diagonal
-    (T_c -> (T_c + 1)/2). Decode (one query row) reads K, V once, as standard does.
+    FlashAttention (``flash=True``): no scratch, by memory model (docs/formulas.md §6):
+      compulsory - Q, K, V read and O written once (the true arithmetic intensity);
+      placed     - FlashAttention-2/3 prefill's off-chip traffic (Dao 2023, S36b; Shah et al.
+                   2024, S36c): Q and O once, each KV head's K and V once per wave of resident
+                   query tiles: inputs = q + kv . rho (:meth:`kv_passes`);
+      tiled      - Dao et al. 2022 (S36) Alg. 1 / Thm 2 with M = one core's tile: the L2 -> SM
+                   level (:meth:`tile_traffic`), Theta(T^2 d^2 / M).
+    Decode (one query row) reads K, V once in every model, as standard does.
     """
 
     batch: int
@@ -93,9 +100,53 @@ class Attention:
             return Traffic(inputs=q + kv, outputs=o, scratch=4 * b * h * t * t)
         passes = self.outer_passes(onchip)
         return Traffic(inputs=q * passes + kv, outputs=o * (2 * passes - 1))
+        if memory_model == "tiled":
+            return self.tile_traffic(onchip)
+        rho = self.kv_passes(onchip) if memory_model == "placed" else 1
+        return Traffic(inputs=q + kv * rho, outputs=o)
+
+    def tile_traffic(self, onchip: OnChip | None) -> Traffic:
+        """Dao et al. 2022 (S36) Alg. 1 traffic with M = ``onchip.tile``: the L2 -> SM level.
+
+        Q read T_c times, K and V once, O read and written 2.T_c - 1 times per head
+        (:meth:`outer_passes`). This is what one core's scratchpad exchanges with the level
+        above it; FA2/3 serve Q/O from registers and K/V re-reads from L2, so it is not the
+        off-chip traffic (see :meth:`kv_passes`). Standard attention and decode: as
+        :meth:`traffic` in the compulsory model.
+        """
+        if not self.flash or self.phase == "decode":
+            return self.traffic("compulsory")
+        q = o = self.batch * self.heads * self.seq_len * self.head_dim
+        kv = 2 * self.batch * self.kv_heads * self.seq_len * self.head_dim
 
     def outer_passes(self, onchip: OnChip | None):
         """FlashAttention's effective T_c: max(1, T / B_c), 1 when K and V fit in one block.
+    def query_block(self, onchip: OnChip | None):
+        """B_r, query rows per tile: min(FA3's 128, Dao's ceil(M / 4d)) (S36e, S36)."""
+        if onchip is None:
+            return FA3_BLOCK_M
+        return min(FA3_BLOCK_M, max(1, -(-onchip.tile // (4 * self.head_dim))))
+
+    def kv_passes(self, onchip: OnChip | None):
+        """rho: times FA2/3 prefill streams each KV head's K and V from off-chip memory.
+
+        One thread block per query tile of B_r rows (:meth:`query_block`), W = ``onchip.cores``
+        tiles resident at once; the launch grid (m_block, batch, head) runs a GQA group's
+        G = H/H_kv query heads back to back (FA3 packs them into one tile: pack_gqa), so the
+        group's G.T query rows occupy G.T / (B_r . W) waves, and each wave fetches the group's
+        K and V once; within a wave the other tiles hit in L2 (S36c, S36e):
+            rho = max(1, G.T / (B_r . W))        causal: (rho + 1) / 2
+        (a wave only reads K/V up to its last row). An upper bound: FA3's scheduler keeps a
+        KV head in L2 across waves, which would make rho -> 1. NB: continuous, not
+        ceil(ceil(T/B_r)/W), so a sweep over T sees no saw-tooth (as :meth:`outer_passes`).
+        """
+        if onchip is None:
+            return 1
+        group = self.heads // self.kv_heads
+        waves = group * self.seq_len / (self.query_block(onchip) * max(1, onchip.cores))
+        rho = np.maximum(1.0, waves)
+        return (rho + 1) / 2 if self.causal else rho
+
 
         NB: T_c is kept continuous (not ceil(T / B_c)): a whole-block count makes traffic jump
         by half a pass at every block boundary, so intensity would saw-tooth across the ridge
