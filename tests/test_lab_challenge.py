@@ -27,7 +27,7 @@ def enumerated(request):
 def independent(t, choices, batch=None, scale=None):
     """Totals of a design straight from ridgeline.profile on its substituted layers."""
     layers, dtype, w = C.design_layers(t, choices, batch, scale)
-    p = profile(t.model, t.hardware, dtype, layers=layers, **w)
+    p = profile(t.model, t.hardware, dtype, C.CHALLENGE_MEMORY_MODEL, layers=layers, **w)
     return p, w
 
 
@@ -122,7 +122,8 @@ def test_default_designs_are_the_published_models():
     for key, model in (("mobile", "mobilenet-v2"), ("tiny", "conv-tasnet"), ("edge", "resnet50")):
         t = TRACKS[key]
         r = C.evaluate_design(t, C.starting_design(t))
-        p = profile(model, t.hardware, t.dtype, **C.design_layers(t, C.starting_design(t))[2])
+        p = profile(model, t.hardware, t.dtype, C.CHALLENGE_MEMORY_MODEL,
+                    **C.design_layers(t, C.starting_design(t))[2])
         assert r.flops == pytest.approx(float(p.totals.flops))
         assert r.energy_j == pytest.approx(float(p.totals.energy_j))
 
@@ -132,7 +133,7 @@ def test_mobile_all_standard_is_the_standard_twin():
     choices = {s.name: "Conv2D 3x3" for s in C.slots(t)}
     r = C.evaluate_design(t, choices)
     w = C.design_layers(t, choices)[2]
-    p = profile("mobilenet-v2-standard", t.hardware, t.dtype, **w)
+    p = profile("mobilenet-v2-standard", t.hardware, t.dtype, C.CHALLENGE_MEMORY_MODEL, **w)
     assert r.flops == pytest.approx(float(p.totals.flops))
     assert r.bytes == pytest.approx(float(p.totals.bytes.total))
 

@@ -196,7 +196,7 @@ def test_trajectory_equals_sweep_evaluate(track):
         fixed["resolution"] = workload_kwargs(track)["resolution"]
     layer = track.trajectory_layers[0]
     ref = evaluate(track.model, tj["param"], tj["values"], layer=layer, hardware=track.hardware,
-                   dtype=track.dtype, **fixed)
+                   dtype=track.dtype, memory_model="compulsory", **fixed)
     got = [r["intensity"] for r in tj["rows"] if r["layer"] == layer]
     assert got == pytest.approx(list(ref.estimate.intensity), rel=1e-12)
 

@@ -207,7 +207,7 @@ def test_standard_twin_costs_more_macs_at_higher_intensity():
     sep, std = profile("mobilenet-v2"), profile("mobilenet-v2-standard")
     assert (sep.hardware, sep.dtype) == ("phone-npu", "int8")
     assert 3.5 < std.totals.macs / sep.totals.macs < 4.5  # expand/stem/head convs unchanged
-    assert std.totals.intensity > 2 * sep.totals.intensity
+    assert std.totals.arithmetic_intensity > 2 * sep.totals.arithmetic_intensity
 
 
 # ---------------------------------------------------------------- invariants, all vision recipes

@@ -143,7 +143,8 @@ def test_prefill_weight_gemm_intensity_grows_with_the_prompt():
 def test_ffn_decode_crossover_on_h100_is_near_batch_310():
     # M* = R.s.K.N / (2NK - R.s.(K+N)) with R = 295.3, s = 2, K = 8192, N = 28,672
     #    = 590.7 x 234,881,024 / (469,762,048 - 590.7 x 36,864) = 309.7 rows = tokens = batch
-    c = crossover("llama-3-70b", "gate_proj", "batch", hardware="h100-sxm", dtype="bf16")
+    c = crossover("llama-3-70b", "gate_proj", "batch", hardware="h100-sxm", dtype="bf16",
+                  memory_model="compulsory")
     expected = gemm_crossover_m(28_672, 8192, H100_BF16_RIDGE, 2)
     assert expected == pytest.approx(309.7, abs=0.1)
     assert c.crossover == pytest.approx(expected, rel=1e-9)

@@ -104,7 +104,7 @@ def test_estimates_add_up():
 
 @pytest.mark.parametrize("phase", ["decode", "prefill"])
 def test_profile_totals_equal_sum_of_layers_times_counts(phase):
-    p = ridgeline.profile("llama-3-70b", batch=2, seq_len=1024, phase=phase)
+    p = ridgeline.profile("llama-3-70b", batch=2, seq_len=1024, phase=phase, memory_model="compulsory")
     layers = ridgeline.get_model("llama-3-70b").build(p.workload)
     assert p.totals.flops == sum(l.op.flops() * l.count for l in layers)
     assert p.totals.macs == sum(l.op.macs() * l.count for l in layers)

@@ -132,17 +132,18 @@ def test_llama70b_gate_proj_decode_crosses_near_batch_310():
     # gate_proj: K = 8192, N = 28672, BF16, R = 295.34 (DATA.md C.2: "B ~ 295")
     # M* = 295.34 . 2 . 8192 . 28672 / (2 . 8192 . 28672 - 295.34 . 2 . 36864) = 309.7
     c = ridgeline.crossover(LLAMA, "gate_proj", "batch", hardware="h100-sxm", dtype="bf16",
-                            phase="decode")
+                            phase="decode", memory_model="compulsory")
     assert c.method == "closed form" and c.direction == "memory->compute"
     assert c.crossover == pytest.approx(309.7, abs=0.05)
     assert c.first_compute_bound == 310
-    b = evaluate(LLAMA, "batch", [309, 310], layer="gate_proj", phase="decode").estimate.bound
+    b = evaluate(LLAMA, "batch", [309, 310], layer="gate_proj", phase="decode",
+                 memory_model="compulsory").estimate.bound
     assert list(b) == ["memory", "compute"]
 
 
 def test_closed_form_respects_the_search_range():
     # gate_proj crosses at batch 309.7: outside [1, 100] it never crosses, as bisection says
-    kw = {"phase": "decode"}
+    kw = {"phase": "decode", "memory_model": "compulsory"}
     below = ridgeline.crossover(LLAMA, "gate_proj", "batch", hi=100, **kw)
     above = ridgeline.crossover(LLAMA, "gate_proj", "batch", lo=400, hi=800, **kw)
     assert below.crossover is None and "memory-bound for every batch in [1, 100]" in below.reason
@@ -156,7 +157,7 @@ def test_bisection_agrees_with_closed_form():
     kw = {"layer": "gate_proj", "hardware": "h100-sxm", "dtype": "bf16",
           "memory_model": "compulsory", "phase": "decode"}
     closed = ridgeline.crossover(LLAMA, "gate_proj", "batch", hardware="h100-sxm", dtype="bf16",
-                                 phase="decode")
+                                 phase="decode", memory_model="compulsory")
     bis = _bisect(LLAMA, "batch", 1, 65_536, kw)
     assert bis["method"] == "bisection"
     assert bis["crossover"] == pytest.approx(closed.crossover, rel=1e-6)
@@ -165,7 +166,8 @@ def test_bisection_agrees_with_closed_form():
 
 def test_tiled_model_forces_bisection_and_never_crosses_earlier():
     tiled = ridgeline.crossover(LLAMA, "gate_proj", "batch", memory_model="tiled", phase="decode")
-    closed = ridgeline.crossover(LLAMA, "gate_proj", "batch", phase="decode")
+    closed = ridgeline.crossover(LLAMA, "gate_proj", "batch", phase="decode",
+                                 memory_model="compulsory")
     assert tiled.method == "bisection"
     assert tiled.crossover >= closed.crossover          # tiled traffic >= compulsory
 

@@ -12,17 +12,19 @@ Names (model, hardware, dtype, operator kind) are resolved to objects here, once
 
 from __future__ import annotations
 
+import inspect
+
 from .dtypes import DTYPES, get_dtype
-from .errors import RidgelineError, check_flag
+from .errors import RidgelineError, check_flag, check_size, shown
 from .hardware import get_hardware
 from .hardware import registry as hardware_registry
 from .hardware import sources as hardware_sources
 from .ops import Attention, Conv2d, Gemm
-from .ops.base import check_memory_model
+from .ops.base import DEFAULT_MEMORY_MODEL, check_memory_model
 from .pipeline import Profile
 from .profiling import profile
 from .recipes import get_model, models
-from .roofline import Estimate, total
+from .roofline import WEIGHT_PLACEMENTS, Estimate, total
 from .roofline import estimate as _estimate
 from .sweeping import Crossover, SweepResult, crossover, sweep
 
@@ -45,7 +47,7 @@ def make_op(kind: str, **dims):
     attention: batch, heads, kv_heads, head_dim, seq_len, phase, flash=False, causal=True
     """
     if not isinstance(kind, str) or kind not in OP_DIMS:
-        raise RidgelineError(f"unknown op {kind!r}; choose one of: {', '.join(sorted(OP_DIMS))}")
+        raise RidgelineError(f"unknown op {shown(kind)}; choose one of: {', '.join(sorted(OP_DIMS))}")
     d = _dims(kind, {k: v for k, v in dims.items() if v is not None})
     if kind == "gemm":
         return Gemm(d["m"], d["n"], d["k"])
@@ -67,17 +69,47 @@ def _dims(kind: str, given: dict) -> dict:
     if unknown_keys:
         raise RidgelineError(f"{kind} does not take {', '.join(unknown_keys)}; it takes: "
                              f"{', '.join((*required, *optional))}")
-    return {**optional, **given}
+    # sizes become exact Python ints here (numpy integers, integral floats); the operator
+    # checks phase and flags and how the sizes fit together
+    return {k: v if k in ("phase", "causal", "flash")
+            else check_size(k, v, minimum=0 if k == "padding" else 1)
+            for k, v in {**optional, **given}.items()}
 
 
-def estimate(op, hardware="h100-sxm", dtype="bf16", memory_model="compulsory", **kw) -> Estimate:
-    """Roofline time and energy of an operator object on a named (or given) device and dtype."""
+def _check_estimate_args(op, kw: dict) -> dict:
+    """An operator object (macs, flops, params, traffic) and known keywords with sane values."""
+    if isinstance(op, type) or not all(callable(getattr(op, a, None))
+                                       for a in ("macs", "flops", "params", "traffic")):
+        raise RidgelineError(f"estimate needs an operator object (e.g. ridgeline.ops.Gemm), "
+                             f"got {shown(op)}")
+    sig = inspect.signature(_estimate).parameters
+    known = [k for k, p in sig.items() if p.kind is p.KEYWORD_ONLY]
+    extra = sorted(set(kw) - set(known))
+    if extra:
+        raise RidgelineError(f"estimate does not take {', '.join(extra)}; it takes: "
+                             f"{', '.join(known)}")
+    if "count" in kw:
+        kw = {**kw, "count": check_size("count", kw["count"])}
+    if kw.get("name") is not None and not isinstance(kw["name"], str):
+        raise RidgelineError(f"name must be a string, got {shown(kw['name'])}")
+    w = kw.get("weights_in")
+    if w is not None and (not isinstance(w, str) or w not in WEIGHT_PLACEMENTS):
+        raise RidgelineError(f"weights_in must be one of {', '.join(WEIGHT_PLACEMENTS)}, got {shown(w)}")
+    return kw
+
+
+def estimate(op, hardware="h100-sxm", dtype="bf16", memory_model=DEFAULT_MEMORY_MODEL, **kw) -> Estimate:
+    """Roofline time and energy of an operator object on a named (or given) device and dtype.
+
+    Keywords: ``name``, ``count`` (a whole number of runs), ``weights_in`` ('memory' or
+    'weight_store'; default: where the weights fit)."""
+    kw = _check_estimate_args(op, kw)
     return _estimate(op, get_hardware(hardware), get_dtype(dtype),
                      check_memory_model(memory_model), **kw)
 
 
 def op(kind: str, hardware: str = "h100-sxm", dtype: str = "bf16",
-       memory_model: str = "compulsory", **dims) -> Estimate:
+       memory_model: str = DEFAULT_MEMORY_MODEL, **dims) -> Estimate:
     """Roofline estimate of one operator: ``ridgeline.op('gemm', m=4096, n=4096, k=4096)``.
 
     Intensity = FLOPs / bytes; time = max(FLOPs/peak, bytes/bandwidth); see :func:`make_op`.

@@ -24,7 +24,8 @@ from .dtypes import DType
 from .errors import RidgelineError
 from .hardware import Hardware
 from .ops import Attention
-from .ops.base import Op, check_memory_model
+from .ops.base import DEFAULT_MEMORY_MODEL, Op, check_memory_model
+from .placement import place
 from .roofline import Estimate, auto_weights_in, estimate, total
 
 
@@ -169,12 +170,20 @@ def _cached(fn, args: tuple, *key):
     return hit
 
 
-def _layer_estimate(layer: Layer, hw: Hardware, dt: DType, memory_model: str, weights_in: str):
+def _layer_estimate(layer: Layer, hw: Hardware, dt: DType, memory_model: str, weights_in: str,
+                    placement=None):
     return estimate(layer.op, hw, dt, memory_model, name=layer.name, count=layer.count,
-                    weights_in=weights_in)
+                    weights_in=weights_in, placement=placement)
 
 
-def run(layers, hw: Hardware, dt: DType, memory_model: str = "compulsory", *,
+def placements(layers: list[Layer], hw: Hardware, dt: DType, memory_model: str) -> list:
+    """The placement pass's verdict per layer (``placed`` model), else None per layer."""
+    if memory_model != "placed":
+        return [None] * len(layers)
+    return place(layers, hw.onchip.capacity.value / dt.bytes)
+
+
+def run(layers, hw: Hardware, dt: DType, memory_model: str = DEFAULT_MEMORY_MODEL, *,
         title: str = "model", workload=None, weights_in: str | None = None) -> Profile:
     """Estimate every layer of ``layers`` on ``hw`` at ``dt``: capacity first (it decides
     where the weights live), then one roofline estimate per layer, then the totals.
@@ -190,7 +199,8 @@ def run(layers, hw: Hardware, dt: DType, memory_model: str = "compulsory", *,
     check_memory_model(memory_model)
     cap = capacity_of(layers, hw, dt)
     where = weights_in or cap.weights_in
-    ests = [_cached(_layer_estimate, (l, hw, dt, memory_model, where),
-                    l, hw.key, id(hw), dt.name, memory_model, where) for l in layers]
+    ests = [_cached(_layer_estimate, (l, hw, dt, memory_model, where, p),
+                    l, hw.key, id(hw), dt.name, memory_model, where, p)
+            for l, p in zip(layers, placements(layers, hw, dt, memory_model))]
     return Profile(title, hw.key, dt.name, memory_model, workload, ests, total(ests), cap,
                    {l.name: l.group for l in layers})

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from .dtypes import get_dtype
 from .hardware import get_hardware
+from .ops.base import DEFAULT_MEMORY_MODEL
 from .pipeline import Capacity, Layer, Profile, capacity_of, kv_cache_elements, run
 from .recipes import Recipe, get_model
 
 
-def profile(model: str | Recipe, hardware=None, dtype=None, memory_model="compulsory", *,
+def profile(model: str | Recipe, hardware=None, dtype=None, memory_model=DEFAULT_MEMORY_MODEL, *,
             layers: list[Layer] | None = None, **workload) -> Profile:
     """Estimate every layer of ``model`` on ``hardware`` (defaults: the recipe's).
 

@@ -3,20 +3,23 @@
 time   = max(FLOPs / peak, sum over levels of bytes_level / bandwidth_level)     (S35)
 ridge  = peak / bandwidth  (with weights in a slower store: peak x t_memory / bytes,
          the ridge against the bandwidth these bytes actually see)
-energy = FLOPs . e_op + sum bytes_level . e_byte(level) [+ static power x time]   (DATA.md D.6)
+energy = FLOPs . e_op(device, dtype) + sum bytes_level . e_byte(level) + P_static x time
+         (e_op: energy.op_energy, Jouppi 2021 7 nm table / Horowitz 2014 45 nm; DATA.md D.6)
+power at a rate = P_static + (E_compute + E_memory) x rate      (Estimate.power_w)
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .dtypes import get_dtype
-from .energy import energy_per_flop
+from .energy import op_energy
 from .errors import RidgelineError
 from .hardware import Hardware, get_hardware
-from .ops.base import Traffic, check_memory_model
+from .ops.base import DEFAULT_MEMORY_MODEL, Traffic, check_memory_model
 
 WEIGHT_PLACEMENTS = ("memory", "weight_store")
 
@@ -43,20 +46,52 @@ class Estimate:
     hardware: str
     dtype: str
     peak: float
-    memory_model: str = "compulsory"
+    memory_model: str = DEFAULT_MEMORY_MODEL
     weights_in: str = "memory"
     count: int = 1
     params: float = 0
+    static_w: float = 0.0            # the device's static (idle/leakage) power, W
+    onchip_bytes: float = 0.0        # bytes served by the on-chip level (placed model)
+    offchip_bandwidth: float = 0.0   # the device's off-chip bandwidth (ridge of a fused layer)
+    arithmetic_bytes: float | None = None  # compulsory bytes: every operand once (the seed's)
+    placement: dict = field(default_factory=dict, compare=False)
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def intensity(self):
-        """FLOPs per byte moved (the seed's invariant)."""
-        return self.flops / self.bytes.total
+        """FLOPs per off-chip byte under the memory model in use (the seed's invariant under
+        ``compulsory``); infinite for a layer the placement keeps wholly on chip."""
+        return _div(self.flops, self.bytes.total)
+
+    @property
+    def arithmetic_intensity(self):
+        """The seed's intensity: FLOPs / compulsory bytes (every operand once, per layer)."""
+        return _div(self.flops, self._arith_bytes())
+
+    @property
+    def bytes_by_level(self) -> dict:
+        """Bytes served by each memory level (hierarchical roofline, Yang et al. 2020)."""
+        store = self.weights_in == "weight_store"
+        return {"memory": self.bytes.activations + (0 if store else self.bytes.weights),
+                "onchip": self.onchip_bytes, "weight_store": self.bytes.weights if store else 0}
+
+    @property
+    def intensity_by_level(self) -> dict:
+        """FLOPs per byte at each level: off-chip levels count their own bytes; the on-chip
+        level counts everything the compute reads through it (its own and off-chip bytes)."""
+        lv = self.bytes_by_level
+        through_chip = self.bytes.total + self.onchip_bytes
+        return {"memory": _ratio(self.flops, lv["memory"]), "onchip": _ratio(self.flops, through_chip),
+                "weight_store": _ratio(self.flops, lv["weight_store"])}
 
     @property
     def ridge(self):
-        return self.peak * self.time_memory_s / self.bytes.total
+        """peak x t_memory / bytes: the ridge against the bandwidth these bytes actually see
+        (the off-chip ridge peak / BW for a layer that moves no off-chip bytes)."""
+        b = self.bytes.total
+        fallback = self.peak / self.offchip_bandwidth if self.offchip_bandwidth else np.inf
+        return np.where(b > 0, self.peak * self.time_memory_s / np.where(b > 0, b, 1), fallback) \
+            if np.ndim(b) else (self.peak * self.time_memory_s / b if b else fallback)
 
     @property
     def bound(self):
@@ -75,8 +110,24 @@ class Estimate:
         return self.energy_compute_j + self.energy_memory_j + self.energy_static_j
 
     def power_w(self, rate_hz: float):
-        """Average power to run this work ``rate_hz`` times per second: P = E x rate."""
-        return self.energy_j * rate_hz
+        """Average power to run this work ``rate_hz`` times per second:
+        P = P_static + (E_compute + E_memory) x rate.
+
+        Static power is drawn all the time; dynamic energy once per run. The device is busy a
+        fraction ``time_s x rate`` of each second and idle ``1 - time_s x rate`` (still paying
+        P_static). RidgelineError when ``time_s x rate > 1``: the device cannot keep up.
+        """
+        busy = np.asarray(self.time_s * rate_hz)
+        if np.any(busy > 1):
+            raise RidgelineError(
+                f"{self.hardware} cannot run this {rate_hz:.4g} times per second: one run takes "
+                f"{float(np.max(self.time_s)) * 1e3:.4g} ms (busy {float(np.max(busy)):.3g} x the time available)")
+        return self.power_demand_w(rate_hz)
+
+    def power_demand_w(self, rate_hz: float):
+        """P_static + (E_compute + E_memory) x rate without the keep-up check: the power the
+        rate would demand (for showing how far a design that cannot keep up is from it)."""
+        return self.static_w + (self.energy_compute_j + self.energy_memory_j) * rate_hz
 
     def __add__(self, other: Estimate) -> Estimate:
         if (self.hardware, self.dtype) != (other.hardware, other.dtype):
@@ -87,7 +138,12 @@ class Estimate:
             bytes=self.bytes + other.bytes, time_compute_s=add("time_compute_s"),
             time_memory_s=add("time_memory_s"), time_s=add("time_s"),
             energy_compute_j=add("energy_compute_j"), energy_memory_j=add("energy_memory_j"),
-            energy_static_j=add("energy_static_j"), params=add("params"), extra={})
+            energy_static_j=add("energy_static_j"), params=add("params"),
+            onchip_bytes=add("onchip_bytes"),
+            arithmetic_bytes=self._arith_bytes() + other._arith_bytes(), placement={}, extra={})
+
+    def _arith_bytes(self):
+        return self.bytes.total if self.arithmetic_bytes is None else self.arithmetic_bytes
 
     def to_dict(self) -> dict:
         """The JSON contract of PRODUCT.md (plus labelled extras)."""
@@ -96,7 +152,11 @@ class Estimate:
             "name": self.name, "kind": self.kind, "count": self.count,
             "macs": scalar(self.macs), "flops": scalar(self.flops),
             "bytes": {k: scalar(v) for k, v in self.bytes.as_dict().items()},
-            "intensity": scalar(self.intensity), "ridge": scalar(self.ridge),
+            "intensity": scalar(self.intensity),
+            "arithmetic_intensity": scalar(self.arithmetic_intensity),
+            "bytes_by_level": {k: scalar(v) for k, v in self.bytes_by_level.items()},
+            "intensity_by_level": {k: scalar(v) for k, v in self.intensity_by_level.items()},
+            "ridge": scalar(self.ridge),
             "bound": _to_python(self.bound), "time_s": scalar(self.time_s),
             "time_compute_s": scalar(self.time_compute_s),
             "time_memory_s": scalar(self.time_memory_s),
@@ -105,17 +165,39 @@ class Estimate:
             "energy_breakdown_j": {"compute": scalar(self.energy_compute_j),
                                    "memory": scalar(self.energy_memory_j),
                                    "static": scalar(self.energy_static_j)},
+            "static_w": scalar(self.static_w),
             "params": scalar(self.params),
             "hardware": self.hardware, "dtype": self.dtype, "memory_model": self.memory_model,
             "weights_in": self.weights_in,
+            **({"placement": self.placement} if self.placement else {}),
         }
 
 
+def _div(num, den):
+    """num / den; +inf where den is 0 and num > 0, 0 where both are 0 (numpy-friendly)."""
+    if np.ndim(num) == 0 and np.ndim(den) == 0:
+        return num / den if den else (np.inf if num else 0.0)
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    safe = np.where(den > 0, den, 1.0)
+    return np.where(den > 0, num / safe, np.where(num > 0, np.inf, 0.0))
+
+
+def _ratio(num, den):
+    """num / den, None where nothing moves at that level (numpy-friendly)."""
+    if np.ndim(den) == 0:
+        return None if float(den) == 0 else num / den
+    return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
 def _to_python(x):
+    """A JSON-ready value: numpy to Python; NaN and infinity (a layer with no off-chip bytes)
+    to None."""
     if isinstance(x, np.ndarray):
-        return x.tolist()
+        return [_to_python(v) for v in x.tolist()]
     if isinstance(x, np.generic):
-        return x.item()
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
     return x
 
 
@@ -131,14 +213,28 @@ def auto_weights_in(hw: Hardware, weight_bytes: float, held_bytes: float = 0.0) 
     return "weight_store"
 
 
-def estimate(op, hardware="h100-sxm", dtype="bf16", memory_model="compulsory", *,
-             name: str | None = None, count: int = 1, weights_in: str | None = None) -> Estimate:
-    """Roofline time and energy of ``count`` runs of ``op`` on ``hardware`` at ``dtype``."""
-    hw, dt = get_hardware(hardware), get_dtype(dtype)
-    check_memory_model(memory_model)
-    peak = hw.peak(dt)
-    elems = op.traffic(memory_model, hw.onchip_elements(dt))
-    traffic = elems.scaled(dt.bytes * count)
+def split_traffic(elems: Traffic, placement) -> tuple[Traffic, Traffic]:
+    """(off-chip, on-chip) parts of ``elems`` by the placement's on-chip shares (docs/formulas.md §14)."""
+    if placement is None:
+        return elems, Traffic()
+    on = Traffic(inputs=elems.inputs * placement.inputs, outputs=elems.outputs * placement.outputs,
+                 scratch=elems.scratch * placement.scratch)
+    off = Traffic(weights=elems.weights, inputs=elems.inputs - on.inputs,
+                  outputs=elems.outputs - on.outputs, kv_cache=elems.kv_cache,
+                  scratch=elems.scratch - on.scratch)
+    return off, on
+
+
+def _tile_extra(op, elems: Traffic, memory_model: str, onchip) -> float:
+    """Bytes an operator re-reads from the on-chip level beyond its off-chip traffic
+    (FlashAttention's Alg. 1 tiles served by L2), in elements; 0 for other operators."""
+    tile_traffic = getattr(op, "tile_traffic", None)
+    if memory_model != "placed" or tile_traffic is None:
+        return 0.0
+    return np.maximum(0.0, tile_traffic(onchip).total - elems.total)
+
+
+def _weight_level(hw: Hardware, op, dt, weights_in):
     if weights_in is None:
         held = op.traffic().activations * dt.bytes  # footprint: each activation once
         weights_in = auto_weights_in(hw, op.params() * dt.bytes, float(np.max(held)))
@@ -146,21 +242,60 @@ def estimate(op, hardware="h100-sxm", dtype="bf16", memory_model="compulsory", *
         raise RidgelineError(f"weights_in must be one of {WEIGHT_PLACEMENTS}, got {weights_in!r}")
     if weights_in == "weight_store" and hw.weight_store is None:
         raise RidgelineError(f"{hw.key} has no separate weight store; weights live in {hw.memory.name}")
-    w_level = hw.weight_store if weights_in == "weight_store" else hw.memory
+    return weights_in, (hw.weight_store if weights_in == "weight_store" else hw.memory)
+
+
+def estimate(op, hardware="h100-sxm", dtype="bf16", memory_model=DEFAULT_MEMORY_MODEL, *,
+             name: str | None = None, count: int = 1, weights_in: str | None = None,
+             placement=None) -> Estimate:
+    """Roofline time and energy of ``count`` runs of ``op`` on ``hardware`` at ``dtype``.
+
+    ``placement`` (the ``placed`` model's pass, :mod:`ridgeline.placement`) moves shares of
+    the activation traffic to the on-chip level. time = max(F / peak, off-chip bytes / BW,
+    on-chip bytes / BW_onchip where published); energy charges each level its own e_byte.
+    """
+    hw, dt = get_hardware(hardware), get_dtype(dtype)
+    check_memory_model(memory_model)
+    peak = hw.peak(dt)
+    onchip = hw.onchip_elements(dt)
+    elems = op.traffic(memory_model, onchip)
+    compulsory = elems if memory_model == "compulsory" else op.traffic("compulsory", onchip)
+    off, on = split_traffic(elems, placement if memory_model == "placed" else None)
+    scale = dt.bytes * count
+    traffic = off.scaled(scale)
+    onchip_bytes = (on.total + _tile_extra(op, elems, memory_model, onchip)) * scale
+    weights_in, w_level = _weight_level(hw, op, dt, weights_in)
     flops = op.flops() * count
     t_compute = flops / peak
-    t_memory = traffic.activations / hw.bandwidth + traffic.weights / w_level.bandwidth.value
+    t_offchip = traffic.activations / hw.bandwidth + traffic.weights / w_level.bandwidth.value
+    t_onchip = onchip_bytes / hw.onchip.bandwidth.value if hw.onchip.bandwidth else 0.0
+    t_memory = np.maximum(t_offchip, t_onchip)
     t = np.maximum(t_compute, t_memory)
     e_memory = (traffic.activations * hw.memory.energy_per_byte.value
-                + traffic.weights * w_level.energy_per_byte.value)
-    e_static = hw.static_w.value * t if hw.static_w is not None else 0.0
+                + traffic.weights * w_level.energy_per_byte.value
+                + onchip_bytes * hw.onchip.energy_per_byte.value)
+    static_w = hw.static_w.value if hw.static_w is not None else 0.0
+    e_static = static_w * t                       # static power for the time of the work
     return Estimate(
         name=name or op.kind, kind=op.kind, macs=op.macs() * count, flops=flops, bytes=traffic,
         time_compute_s=t_compute, time_memory_s=t_memory, time_s=t,
-        energy_compute_j=flops * energy_per_flop(dt).value, energy_memory_j=e_memory,
+        energy_compute_j=flops * op_energy(hw, dt).value, energy_memory_j=e_memory,
         energy_static_j=e_static, hardware=hw.key, dtype=dt.name, peak=peak,
         memory_model=memory_model, weights_in=weights_in, count=count,
-        params=op.params() * count)
+        params=op.params() * count, static_w=static_w, onchip_bytes=onchip_bytes, offchip_bandwidth=hw.bandwidth,
+        arithmetic_bytes=compulsory.total * scale,
+        placement=_lives(placement, memory_model, weights_in))
+
+
+def _lives(placement, memory_model: str, weights_in: str) -> dict:
+    """Where each tensor lives, for display: 'memory', 'onchip', 'weight_store' or a split."""
+    def where(share):
+        share = float(np.max(share)) if np.ndim(share) else float(share)
+        return "onchip" if share >= 1 else ("memory" if share <= 0 else f"{share:.0%} onchip")
+    p = placement if memory_model == "placed" and placement is not None else None
+    return {"weights": weights_in, "inputs": where(p.inputs) if p else "memory",
+            "outputs": where(p.outputs) if p else "memory", "kv_cache": "memory",
+            "scratch": where(p.scratch) if p else "memory", "reason": p.reason if p else memory_model}
 
 
 def total(estimates) -> Estimate:

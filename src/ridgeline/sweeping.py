@@ -11,10 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .dtypes import get_dtype
-from .errors import RidgelineError, check_dim
+from .errors import RidgelineError, check_dim, check_flag, check_size, shown
 from .hardware import get_hardware
 from .ops import Gemm
-from .pipeline import capacity_of, run
+from .ops.base import DEFAULT_MEMORY_MODEL
+from .pipeline import run
 from .recipes import SWEEP_PARAMS, get_model
 from .roofline import Estimate
 
@@ -47,39 +48,56 @@ def _py(x):
 
 
 def _check_param(recipe, param: str):
-    if param not in SWEEP_PARAMS:
-        raise RidgelineError(f"unknown sweep parameter {param!r}; choose one of: {', '.join(SWEEP_PARAMS)}")
+    if not isinstance(param, str) or param not in SWEEP_PARAMS:
+        raise RidgelineError(f"unknown sweep parameter {shown(param)}; choose one of: {', '.join(SWEEP_PARAMS)}")
     if param not in recipe.params:
         raise RidgelineError(f"{recipe.key} does not scale with {param}; it takes: {', '.join(recipe.params)}")
 
 
+def _check_args(recipe, param, layer, fixed: dict, *, layer_required=False) -> None:
+    """What every sweep entry point shares, checked before any model is built: the parameter,
+    the layer's name, and the fixed workload (unknown keys, bad values)."""
+    _check_param(recipe, param)
+    if not (isinstance(layer, str) or (layer is None and not layer_required)):
+        raise RidgelineError(f"layer must be a layer name (a string), got {shown(layer)}")
+    recipe.workload(**fixed)
+
+
+def _check_values(param: str, values) -> np.ndarray:
+    """A 1-d array of numbers (never strings or booleans) in [1, MAX_DIM], as floats."""
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.dtype.kind not in "iuf" or arr.ndim != 1:
+        raise RidgelineError(f"{param} values must be a 1-d list of numbers, got {shown(values)}")
+    return check_dim(param, arr)
+
+
 def evaluate(model, param, values, layer=None, hardware=None, dtype=None,
-             memory_model="compulsory", **fixed) -> SweepResult:
+             memory_model=DEFAULT_MEMORY_MODEL, **fixed) -> SweepResult:
     """Estimate ``layer`` (or the whole model) at every value of ``param`` in one pass."""
     recipe = get_model(model)
-    _check_param(recipe, param)
-    values = np.asarray(values, dtype=float)
-    check_dim(param, values)
+    _check_args(recipe, param, layer, fixed)
+    values = _check_values(param, values)
     hw = get_hardware(recipe.default_hardware if hardware is None else hardware)
     dt = get_dtype(recipe.default_dtype if dtype is None else dtype)
     w = recipe.workload(**fixed).with_param(param, values)
-    layers = recipe.build(w)
-    if layer is not None:
-        # capacity counts the whole model; the estimate is of the one layer
-        cap = capacity_of(layers, hw, dt)
-        est = run([_find(layers, layer, recipe.key)], hw, dt, memory_model,
-                  weights_in=cap.weights_in).totals
-        return SweepResult(recipe.key, layer, param, values, est, cap.fits)
-    prof = run(layers, hw, dt, memory_model, title=recipe.key, workload=w)
+    prof = run(recipe.build(w), hw, dt, memory_model, title=recipe.key, workload=w)
+    if layer is not None:  # the layer as the whole model places it (capacity, on-chip handoffs)
+        return SweepResult(recipe.key, layer, param, values, prof.layer(layer), prof.capacity.fits)
     return SweepResult(recipe.key, None, param, values, prof.totals, prof.capacity.fits)
 
 
 def sweep(model, param, start, stop, points=64, *, log=True, layer=None, **kw) -> SweepResult:
     """``points`` values of ``param`` from ``start`` to ``stop`` (log-spaced integers by default)."""
-    start, stop = check_dim(f"{param} start", start), check_dim(f"{param} stop", stop)
+    _check_args(get_model(model), param, layer,
+                {k: v for k, v in kw.items() if k not in ("hardware", "dtype", "memory_model")})
+    start, stop = check_size(f"{param} start", start), check_size(f"{param} stop", stop)
     if stop < start:
         raise RidgelineError(f"sweep range is empty: from {start} to {stop}")
-    points = check_dim("points", points, maximum=100_000)
+    points = check_size("points", points, maximum=100_000)
+    log = check_flag("log", log)
     grid = np.geomspace(start, stop, points) if log else np.linspace(start, stop, points)
     return evaluate(model, param, np.unique(np.round(grid)), layer=layer, **kw)
 
@@ -129,16 +147,16 @@ def square_gemm_crossover(ridge, bytes_per_element):
     return 3 * ridge * bytes_per_element / 2
 
 
-def crossover(model, layer, param, hardware=None, dtype=None, memory_model="compulsory",
+def crossover(model, layer, param, hardware=None, dtype=None, memory_model=DEFAULT_MEMORY_MODEL,
               lo=None, hi=None, **fixed) -> Crossover:
     """Solve intensity(param) = ridge for one layer: closed form for a Linear layer whose M grows
     linearly with the parameter (compulsory traffic, one memory level), else bisection on a
     log grid refined to 1e-9 relative. Says clearly when it never crosses in [lo, hi]."""
     recipe = get_model(model)
-    _check_param(recipe, param)
+    _check_args(recipe, param, layer, fixed, layer_required=True)
     lo_d, hi_d = PARAM_RANGES[param]
-    lo = check_dim("lo", lo_d if lo is None else lo)
-    hi = check_dim("hi", hi_d if hi is None else hi)
+    lo = check_size("lo", lo_d if lo is None else lo)
+    hi = check_size("hi", hi_d if hi is None else hi)
     if hi <= lo:
         raise RidgelineError(f"search range is empty: from {lo} to {hi}")
     kw = dict(layer=layer, hardware=hardware, dtype=dtype, memory_model=memory_model, **fixed)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..dtypes import get_dtype
 from ..hardware import get_hardware
+from ..ops.base import DEFAULT_MEMORY_MODEL
 from ..pipeline import Layer, Profile, run
 from .common import ImportedLayers
 
@@ -24,14 +25,15 @@ def from_torch(module, example_inputs, name: str | None = None) -> ImportedLayer
 
 
 def from_onnx(path_or_model, *, batch: int | None = None, dims: dict | None = None,
-              name: str | None = None) -> ImportedLayers:
-    """An ONNX file (or ModelProto) -> its nodes as Layers (see onnx_import)."""
+              name: str | None = None, max_bytes: int | None = None) -> ImportedLayers:
+    """An ONNX file (or ModelProto) -> its nodes as Layers (see onnx_import; ``max_bytes``
+    caps a file's graph, default 256 MB or $RIDGELINE_ONNX_MAX_MB)."""
     from .onnx_import import from_onnx as _from_onnx
-    return _from_onnx(path_or_model, batch=batch, dims=dims, name=name)
+    return _from_onnx(path_or_model, batch=batch, dims=dims, name=name, max_bytes=max_bytes)
 
 
 def profile_layers(layers: list[Layer], hardware: str = "h100-sxm", dtype: str = "bf16",
-                   memory_model: str = "compulsory", title: str | None = None) -> Profile:
+                   memory_model: str = DEFAULT_MEMORY_MODEL, title: str | None = None) -> Profile:
     """Profile any list of Layers (an import) through the same pipeline as ``ridgeline.profile``.
 
     ``Profile.model`` is ``title`` (default: the import's name). An imported model has fixed

@@ -270,10 +270,16 @@ _BUILDERS = {"cloud": _cloud, "edge": _edge, "mobile": _mobile, "tiny": _tiny}
 # ------------------------------------------------------------------------------ evaluation
 
 
+#: The memory model Part 3 judges designs with (see the NB in :func:`_evaluate`).
+CHALLENGE_MEMORY_MODEL = "compulsory"
+
+
 def _totals(prof) -> dict:
-    """The design's totals as plain floats (from the one pipeline's Profile)."""
+    """The design's totals as plain floats (from the one pipeline's Profile): time and energy
+    where the bytes really live (placed model); bytes and intensity the seed's arithmetic
+    (compulsory) ones, which the intensity floor judges."""
     e = prof.totals
-    return {"flops": float(e.flops), "bytes": float(e.bytes.total), "time_s": float(e.time_s),
+    return {"flops": float(e.flops), "bytes": float(e.arithmetic_bytes), "time_s": float(e.time_s),
             "energy_j": float(e.energy_j), "ridge": float(e.ridge)}
 
 
@@ -281,7 +287,9 @@ def _totals(prof) -> dict:
 def _evaluate(track_key, choice_items, batch, scale):
     t = get_track(track_key)
     layers, dtype, w = design_layers(t, dict(choice_items), batch, scale)
-    prof = run(layers, get_hardware(t.hardware), get_dtype(dtype), "compulsory")
+    # NB: still the compulsory model: under "placed" the Mobile start already meets its
+    # budget, so Part 3 needs the re-designed challenge of the lab-pedagogy issue first.
+    prof = run(layers, get_hardware(t.hardware), get_dtype(dtype), CHALLENGE_MEMORY_MODEL)
     return _totals(prof), prof.capacity, dtype, w
 
 

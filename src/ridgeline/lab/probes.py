@@ -115,7 +115,8 @@ def _bound_at(track_key, layer, param, value, fixed) -> str:
 
 @lru_cache(maxsize=256)
 def _crossover(model, layer, param, hardware, dtype, fixed) -> Crossover:
-    return crossover(model, layer, param, hardware, dtype, **dict(fixed))
+    # Parts 1-2 teach the seed's arithmetic intensity: the crossover of compulsory traffic
+    return crossover(model, layer, param, hardware, dtype, "compulsory", **dict(fixed))
 
 
 def _crossover_text(c: Crossover) -> str:

@@ -16,16 +16,19 @@ import numpy as np
 
 from ..errors import unknown
 
-#: Memory models a user can select (PRODUCT.md "Conventions"; docs/formulas.md §9):
+#: Memory models a user can select (PRODUCT.md "Conventions"; docs/formulas.md §14):
 #: compulsory - every operand of every layer crosses off-chip memory once (the seed's
 #:              arithmetic intensity); placed - hierarchy-aware: tensors that fit stay on
 #:              chip, epilogues and depthwise->pointwise fuse, FlashAttention as FA2/3 kernels
 #:              run; tiled - capacity-limited re-reads of operands larger than on-chip memory.
 MEMORY_MODELS = ("compulsory", "placed", "tiled")
+#: What time and energy use unless asked otherwise; the arithmetic (compulsory) intensity is
+#: reported beside it everywhere.
+DEFAULT_MEMORY_MODEL = "placed"
 
 
 def check_memory_model(name: str) -> str:
-    if name not in MEMORY_MODELS:
+    if not isinstance(name, str) or name not in MEMORY_MODELS:
         raise unknown("memory model", name, MEMORY_MODELS)
     return name
 
