@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import unknown
+from .errors import check_name, unknown
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def get_dtype(name: str | DType) -> DType:
     """Look a format up by name (case-insensitive); raise RidgelineError if unknown."""
     if isinstance(name, DType):
         return name
-    key = str(name).strip().lower()
+    key = check_name("dtype", name).strip().lower()
     if key not in DTYPES:
         raise unknown("dtype", str(name), DTYPES)
     return DTYPES[key]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import RidgelineError, check_flags, set_dim
+from ..errors import RidgelineError, check_flags, check_tensors, set_dim
 from .base import OnChip, Traffic, check_memory_model, reuse_factor
 
 
@@ -54,6 +54,9 @@ class Conv2d:
         set_dim(self, "padding", minimum=0)
         self._check_groups()
         self._check_kernel_fits()
+        check_tensors("conv2d", input=self.batch * self.in_channels * self.height * self.width,
+                      weight=self._weight_elems(),
+                      output=self.batch * self.out_channels * self.out_height * self.out_width)
 
     def _check_groups(self):
         g = self.groups

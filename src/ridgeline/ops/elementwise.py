@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import MAX_ELEMENTS, RidgelineError, set_dim
+from ..errors import MAX_ELEMENTS, RidgelineError, check_tensors, set_dim, shown
 from .base import OnChip, Traffic, check_memory_model
 
 #: FLOPs per output element, by operator. NB: conventions, not measurements - e.g. RMSNorm
@@ -42,9 +42,12 @@ class Elementwise:
     kind: str = "elementwise"
 
     def __post_init__(self):
+        if not isinstance(self.op, str):
+            raise RidgelineError(f"op must be an operator name (a string), got {shown(self.op)}")
         set_dim(self, "elements", maximum=MAX_ELEMENTS)
         set_dim(self, "reads")
         set_dim(self, "weights", minimum=0, maximum=MAX_ELEMENTS)
+        check_tensors(self.op, input=self.reads * self.elements)
 
     def macs(self):
         return 0
@@ -94,6 +97,7 @@ class Pool2d:
             raise RidgelineError(
                 f"pooling window {self.kernel} is larger than the {self.height}x{self.width} "
                 "input: the output would be empty")
+        check_tensors("pool", input=self.batch * self.channels * self.height * self.width)
 
     @property
     def out_height(self):
@@ -135,6 +139,7 @@ class Embedding:
     def __post_init__(self):
         for name in ("tokens", "vocab", "dim"):
             set_dim(self, name, maximum=MAX_ELEMENTS)
+        check_tensors("embedding", table=self.vocab * self.dim, rows=self.tokens * self.dim)
 
     def macs(self):
         return 0

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import check_flags, set_dim
+from ..errors import check_flags, check_tensors, set_dim
 from .base import OnChip, Traffic, check_memory_model, reuse_factor
 
 
@@ -42,6 +42,7 @@ class Gemm:
         check_flags(self, "weight_operand", "bias")
         for name in ("m", "n", "k"):
             set_dim(self, name)
+        check_tensors("gemm", A=self.m * self.k, B=self.k * self.n, C=self.m * self.n)
 
     def macs(self):
         return self.m * self.n * self.k

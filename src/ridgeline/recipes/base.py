@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..errors import RidgelineError, check_dim, check_flag
+from ..errors import RidgelineError, check_flag, check_size, shown
 from ..ops.attention import PHASES
 from ..pipeline import Layer
 
@@ -35,10 +35,10 @@ class Workload:
         """A copy with every field checked and converted to an exact value (numpy integers
         to ints, a square ``resolution=224`` to (224, 224)); RidgelineError otherwise."""
         if not isinstance(self.phase, str) or self.phase not in PHASES:
-            raise RidgelineError(f"phase must be 'prefill' or 'decode', got {self.phase!r}")
-        return replace(self, batch=check_dim("batch", self.batch),
-                       seq_len=check_dim("seq_len", self.seq_len),
-                       frames=check_dim("frames", self.frames),
+            raise RidgelineError(f"phase must be 'prefill' or 'decode', got {shown(self.phase)}")
+        return replace(self, batch=check_size("batch", self.batch),
+                       seq_len=check_size("seq_len", self.seq_len),
+                       frames=check_size("frames", self.frames),
                        resolution=_resolution(self.resolution),
                        flash=check_flag("flash", self.flash))
 
@@ -53,7 +53,7 @@ class Workload:
         if param == "resolution":
             w, h = self.resolution
             return replace(self, resolution=(value, _round(value * h / w)))
-        raise RidgelineError(f"unknown sweep parameter {param!r}; choose one of: {', '.join(SWEEP_PARAMS)}")
+        raise RidgelineError(f"unknown sweep parameter {shown(param)}; choose one of: {', '.join(SWEEP_PARAMS)}")
 
     def param_value(self, param: str):
         return {"batch": self.batch, "seq-len": self.seq_len, "frames": self.frames,
@@ -64,14 +64,16 @@ WORKLOAD_FIELDS = ("batch", "seq_len", "phase", "resolution", "frames", "flash")
 
 
 def _resolution(value) -> tuple:
-    """(width, height) from a pair, or one number for a square image."""
-    if isinstance(value, (str, bytes, dict, set)) or value is None:
-        raise RidgelineError(f"resolution must be (width, height) or one number, got {value!r}")
-    if not isinstance(value, (tuple, list, np.ndarray)):
+    """(width, height) as exact ints from a pair (tuple, list or 1-d array of two numbers), or
+    one number for a square image (``resolution=224`` is 224 x 224)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         value = (value, value)
-    if len(value) != 2:
-        raise RidgelineError(f"resolution must be (width, height), got {value!r}")
-    return (check_dim("resolution width", value[0]), check_dim("resolution height", value[1]))
+    pair = isinstance(value, (tuple, list)) or (isinstance(value, np.ndarray) and value.ndim == 1)
+    if not pair or len(value) != 2:
+        raise RidgelineError(f"resolution must be (width, height) or one number, got {shown(value)}")
+    return (check_size("resolution width", value[0]), check_size("resolution height", value[1]))
 
 
 def _round(x):
