@@ -98,8 +98,6 @@ class Attention:
             return Traffic(inputs=q, kv_cache=kv, outputs=o, scratch=scratch)
         if not self.flash:
             return Traffic(inputs=q + kv, outputs=o, scratch=4 * b * h * t * t)
-        passes = self.outer_passes(onchip)
-        return Traffic(inputs=q * passes + kv, outputs=o * (2 * passes - 1))
         if memory_model == "tiled":
             return self.tile_traffic(onchip)
         rho = self.kv_passes(onchip) if memory_model == "placed" else 1
@@ -118,9 +116,9 @@ class Attention:
             return self.traffic("compulsory")
         q = o = self.batch * self.heads * self.seq_len * self.head_dim
         kv = 2 * self.batch * self.kv_heads * self.seq_len * self.head_dim
+        passes = self.outer_passes(onchip)
+        return Traffic(inputs=q * passes + kv, outputs=o * (2 * passes - 1))
 
-    def outer_passes(self, onchip: OnChip | None):
-        """FlashAttention's effective T_c: max(1, T / B_c), 1 when K and V fit in one block.
     def query_block(self, onchip: OnChip | None):
         """B_r, query rows per tile: min(FA3's 128, Dao's ceil(M / 4d)) (S36e, S36)."""
         if onchip is None:
@@ -147,6 +145,8 @@ class Attention:
         rho = np.maximum(1.0, waves)
         return (rho + 1) / 2 if self.causal else rho
 
+    def outer_passes(self, onchip: OnChip | None):
+        """FlashAttention's effective T_c: max(1, T / B_c), 1 when K and V fit in one block.
 
         NB: T_c is kept continuous (not ceil(T / B_c)): a whole-block count makes traffic jump
         by half a pass at every block boundary, so intensity would saw-tooth across the ridge
