@@ -158,13 +158,15 @@ def test_llama70b_kernel_crosses_between_500_and_2000_tokens():
     assert (_op(663).bound, _op(664).bound) == ("memory", "compute")
 
 
-def test_llama70b_model_crossover_is_memory_to_compute_no_later_than_the_kernel():
-    # through the whole model's placement pass (O and V handed on chip while they fit L2), the
-    # HBM bytes can only shrink, so the crossover comes no later than the kernel's 663.5
+def test_llama70b_model_crossover_is_the_kernels_and_lies_between_500_and_2000_tokens():
+    # the placement pass leaves an attention kernel's Q, K, V and O in HBM (three producers
+    # feed it; FA3 writes O to HBM), so inside the whole model the layer crosses where the
+    # kernel alone does: 663.5 tokens, inside the 500-2,000 band the measured FA3 implies
     c = ridgeline.crossover(LLAMA, "attention", "seq-len", phase="prefill", flash=True,
                             memory_model="placed")
     assert c.crossover is not None and c.direction == "memory->compute"
-    assert 256 < c.crossover <= KERNEL_CROSSOVER + 1e-6
+    assert 500 < c.crossover < 2000
+    assert c.crossover == pytest.approx(KERNEL_CROSSOVER, rel=1e-6)
 
 
 @pytest.mark.parametrize("param", ["batch", "seq-len"])

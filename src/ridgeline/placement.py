@@ -16,7 +16,9 @@ stays on chip:
 3. **Fits on chip** - otherwise the tensor stays on chip when the working sets of both layers
    (inputs + outputs of one copy) fit the device's on-chip capacity (GPU L2, NPU SRAM).
 
-The model's first input and last output, weights and the KV cache always live off chip.
+The model's first input and last output, weights and the KV cache always live off chip, and
+so do an attention kernel's Q, K, V and O (three producers feed it; FlashAttention writes O
+to HBM), so the kernel's own HBM model (docs/formulas.md §6) decides its traffic.
 Standard attention's score matrix (scratch) stays on chip when it fits. The pass only moves
 traffic between levels; FLOPs never change. It is an estimate of what a good compiler does:
 a tensor read again much later (a skip connection) is charged to memory as it is read.
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ops import Conv2d, Elementwise
+from .ops import Attention, Conv2d, Elementwise
 
 #: Elementwise ops a compiler fuses into the epilogue of the layer before them.
 EPILOGUE_OPS = ("batchnorm", "relu", "prelu", "silu", "gelu", "swiglu", "add", "mul")
@@ -83,6 +85,8 @@ def _handoff_reason(layers, i: int, fits) -> tuple:
         return True, "fused epilogue"
     if is_pointwise(cur) and is_depthwise(_producer(layers, i) if is_epilogue(prev) else prev):
         return True, "depthwise->pointwise fused"
+    if isinstance(cur, Attention) or isinstance(prev, Attention):
+        return False, ""  # Q, K, V come from three producers; K/V go to the cache; O to HBM
     return fits, "fits on chip"
 
 

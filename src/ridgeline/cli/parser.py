@@ -15,7 +15,8 @@ PROG = "ridgeline"
 #: parsing the arguments needs no numpy): beyond a billion on one axis a size is a typo.
 MAX_DIM = 10**9
 SWEEP_PARAMS = ("batch", "seq-len", "resolution", "frames")
-MEMORY_MODELS = ("compulsory", "tiled")
+MEMORY_MODELS = ("compulsory", "placed", "tiled")  # = ridgeline.ops.base.MEMORY_MODELS (test)
+DEFAULT_MEMORY_MODEL = "placed"
 PHASES = ("prefill", "decode")
 
 
@@ -98,9 +99,11 @@ def _add_device(p, defaults: bool):
                    help=f"device (default: {hw or 'the model default'}; see 'ridgeline hardware')")
     p.add_argument("--dtype", default=dt, type=name("a number format"),
                    help=f"fp32, tf32, bf16, fp16, fp8, int8, int4 (default: {dt or 'the model default'})")
-    p.add_argument("--memory-model", default="compulsory", choices=MEMORY_MODELS,
-                   help="compulsory: every tensor moves once (default); tiled: re-reads when "
-                        "operands exceed the device's on-chip memory")
+    p.add_argument("--memory-model", default=DEFAULT_MEMORY_MODEL, choices=MEMORY_MODELS,
+                   help="placed (default): tensors that fit stay on chip, epilogues and "
+                        "depthwise->pointwise fuse (docs/formulas.md 14); compulsory: every "
+                        "tensor moves once (the seed's arithmetic intensity); tiled: re-reads "
+                        "when operands exceed the device's on-chip memory")
 
 
 def _add_workload(p):

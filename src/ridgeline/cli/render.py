@@ -50,6 +50,10 @@ def conventions(est, hw, flash: bool = False) -> str:
     if est.memory_model == "tiled":
         model = (f"tiled (re-reads beyond {hw.onchip.name} "
                  f"{fmt.format_si(hw.onchip.capacity.value, 'B')} on chip)")
+    elif est.memory_model == "placed":
+        model = (f"placed (tensors that fit {hw.onchip.name} "
+                 f"{fmt.format_si(hw.onchip.capacity.value, 'B')} stay on chip; epilogues and "
+                 "depthwise->pointwise fused)")
     else:
         model = "compulsory (every input, weight and output moves once)"
     if flash or est.kind == "flash_attention":
@@ -75,6 +79,7 @@ def estimate_card(est) -> list[tuple[str, str]]:
         ("work", f"{s(est.macs, 'MAC')} = {s(est.flops, u)}"),
         ("bytes", _split(b.total, moved[:4] + [p for p in moved[4:] if p[1]], "B")),
         ("intensity", f"{intensity} = {s(est.flops, u)} / {s(b.total, 'B')}"),
+        *_arithmetic(est, u),
         ("ridge", fmt.format_ratio(est.ridge, u + "/B")),
         ("bound", f"{est.bound}-bound"),
         *_placement(est),
@@ -84,6 +89,20 @@ def estimate_card(est) -> list[tuple[str, str]]:
                                          ("memory", est.energy_memory_j),
                                          ("static", est.energy_static_j)], "J")),
     ]
+
+
+def _arithmetic(est, u: str) -> list[tuple[str, str]]:
+    """The seed's arithmetic intensity and the on-chip bytes, when the model in use differs."""
+    if est.memory_model == "compulsory" or est.arithmetic_bytes == est.bytes.total:
+        return []
+    s = fmt.format_si
+    arith = fmt.format_ratio(est.arithmetic_intensity, u + "/B")
+    lines = [("arith. int.", f"{arith} = {s(est.flops, u)} / {s(est.arithmetic_bytes, 'B')}"
+                             " (compulsory: every operand once)")]
+    if est.onchip_bytes:
+        lines.append(("on chip", f"{s(est.onchip_bytes, 'B')} served on chip"
+                                 f" ({est.placement.get('reason', '')})"))
+    return lines
 
 
 def _placement(est) -> list[tuple[str, str]]:
@@ -130,17 +149,27 @@ def profile_table(prof) -> str:
         rows.append([e.name, "" if e.kind == "total" else fmt.format_count(e.count),
                      s(e.macs, "MAC"), s(e.flops, u), s(b.weights, "B"),
                      s(b.inputs + b.outputs + b.scratch, "B"), s(b.kv_cache, "B"),
-                     fmt.format_ratio(e.intensity, u + "/B"), e.bound, s(e.time_s, "s"),
+                     fmt.format_ratio(e.arithmetic_intensity, u + "/B"),
+                     _intensity(e, u), e.bound, s(e.time_s, "s"),
                      s(e.energy_j, "J")])
     headers = ["layer", "count", "MACs", f"{u}s", "weights", "activations", "KV cache",
-               "intensity", "bound", "time", "energy"]
-    return fmt.render_table(headers, rows, align="lrrrrrrrlrr", rule_before={len(rows) - 1})
+               "arith. I", "intensity", "bound", "time", "energy"]
+    return fmt.render_table(headers, rows, align="lrrrrrrrrlrr", rule_before={len(rows) - 1})
+
+
+def _intensity(e, u: str) -> str:
+    """The model's intensity; 'on chip' for a layer that moves no off-chip bytes (fused)."""
+    if not float(e.bytes.total):
+        return "on chip"
+    return fmt.format_ratio(e.intensity, u + "/B")
 
 
 def totals_line(t) -> str:
     u = _unit(t.dtype)
     s = fmt.format_si
-    return (f"total: {s(t.macs, 'MAC')} = {s(t.flops, u)}, {s(t.bytes.total, 'B')} moved, "
+    on_chip = f" (+{s(t.onchip_bytes, 'B')} on chip)" if t.onchip_bytes else ""
+    return (f"total: {s(t.macs, 'MAC')} = {s(t.flops, u)}, {s(t.bytes.total, 'B')} moved off chip"
+            f"{on_chip}, arithmetic intensity {fmt.format_ratio(t.arithmetic_intensity, u + '/B')}, "
             f"intensity {fmt.format_ratio(t.intensity, u + '/B')} vs ridge "
             f"{fmt.format_ratio(t.ridge, u + '/B')}: {t.bound}-bound; "
             f"{s(t.time_s, 's')} and {s(t.energy_j, 'J')} per forward pass")
