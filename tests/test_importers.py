@@ -592,4 +592,4 @@ def test_onnx_missing_package_is_one_clear_error(monkeypatch, tmp_path):
 def test_imported_layers_is_a_plain_list_with_extras():
     layers = ImportedLayers([Layer("a", Gemm(2, 2, 2))], name="x", unsupported={"op": 2})
     assert isinstance(layers, list) and layers[0].name == "a"
-    assert layers.warnings == ["op: 2 calls not counted (ridgeline has no model for this op)"]
+    assert layers.warnings == ["not modelled (counted as zero cost): op x2"]

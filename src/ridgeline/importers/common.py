@@ -37,10 +37,17 @@ class ImportedLayers(list):
         self.notes = list(notes or [])
 
     @property
+    def unsupported_summary(self) -> str:
+        """All unsupported ops on one line, e.g. ``not modelled (counted as zero cost): LSTM x2,
+        TopK``; empty when there are none."""
+        if not self.unsupported:
+            return ""
+        return f"not modelled (counted as zero cost): {listing(self.unsupported)}"
+
+    @property
     def unsupported_lines(self) -> list[str]:
-        """One sentence per unsupported op."""
-        return [f"{op}: {n} call{'s' if n > 1 else ''} not counted (ridgeline has no model "
-                "for this op)" for op, n in sorted(self.unsupported.items())]
+        """The unsupported ops as a list of at most one line (:attr:`unsupported_summary`)."""
+        return [self.unsupported_summary] if self.unsupported else []
 
     @property
     def warnings(self) -> list[str]:
@@ -48,12 +55,21 @@ class ImportedLayers(list):
         return self.unsupported_lines + self.notes
 
     def warn(self) -> ImportedLayers:
-        """Issue one Python warning if anything was left out (the list itself stays usable)."""
+        """Issue at most one warning, on one line, if anything was left out (the list itself
+        stays usable; ``.unsupported`` holds the counts)."""
         if self.unsupported:
-            ops = ", ".join(f"{op} x{n}" for op, n in sorted(self.unsupported.items()))
-            warnings.warn(f"{self.name}: ops not counted (unsupported): {ops}; "
-                          "see .unsupported", stacklevel=3)
+            warnings.warn(f"{self.name}: {self.unsupported_summary}", UnsupportedOpsWarning,
+                          stacklevel=3)
         return self
+
+
+class UnsupportedOpsWarning(UserWarning):
+    """An import left ops out of its totals (one warning per import, its message one line)."""
+
+
+def listing(counts) -> str:
+    """{'LSTM': 2, 'TopK': 1} -> 'LSTM x2, TopK' (sorted by name; a count only when > 1)."""
+    return ", ".join(op if n == 1 else f"{op} x{n}" for op, n in sorted(counts.items()))
 
 
 # ---------------------------------------------------------------- names

@@ -17,7 +17,8 @@ from math import prod
 
 from ..errors import RidgelineError, check_dim
 from ..ops import Embedding
-from . import common
+from . import common, onnx_load
+from .onnx_shapes import check_node_shapes, node_label
 
 #: Nodes that only move, reshape or describe data (see ImportedLayers.skipped).
 LAYOUT = {
@@ -49,26 +50,30 @@ GLOBAL_POOLS = {"GlobalAveragePool": "avgpool", "GlobalMaxPool": "max"}
 
 
 def from_onnx(path_or_model, *, batch: int | None = None, dims: dict | None = None,
-              name: str | None = None) -> common.ImportedLayers:
+              name: str | None = None, max_bytes: int | None = None) -> common.ImportedLayers:
     """Read an ONNX model (a path or an onnx.ModelProto) and return its nodes as Layers.
 
-    Raises RidgelineError with one line for a missing, unreadable, malformed or non-ONNX
-    file, and when onnx is not installed.
+    A file's graph (weights' values excluded: they are never read) may hold at most
+    ``max_bytes`` bytes, default 256 MB or $RIDGELINE_ONNX_MAX_MB megabytes (onnx_load).
+    Raises RidgelineError with one line for a missing, unreadable, oversized, malformed or
+    non-ONNX file, an absurd tensor shape (naming the node), a model with nothing ridgeline
+    can count, and when onnx is not installed. Ops it cannot model are kept in
+    ``.unsupported`` and reported in one one-line warning.
     """
     onnx = _onnx()
-    model, label = _load(onnx, path_or_model)
-    _check(onnx, model, label, None if isinstance(path_or_model, onnx.ModelProto) else label)
-    model = _copy(onnx, model)
-    notes = _fix_inputs(model, batch, dict(dims or {}))
-    model = _infer(onnx, model, label)
-    g = _Graph(onnx, model)
-    for node in model.graph.node:
-        g.map(node)
+    loaded = onnx_load.load(onnx, path_or_model, max_bytes)
+    notes = _fix_inputs(loaded.model, batch, dict(dims or {}), set(loaded.weights))
+    model, inferred = _infer(onnx, loaded.model, loaded.label)
+    notes += inferred
+    g = _Graph(onnx, model, loaded.weights, loaded.skipped)
+    for index, node in enumerate(model.graph.node):
+        g.map(node, index)
     layers = common.ImportedLayers(
-        common.name_layers(g.records), name=name or _title(label), source="onnx",
+        common.name_layers(g.records), name=name or _title(loaded.label), source="onnx",
         unsupported=g.unsupported, skipped=g.skipped, notes=notes + g.notes)
     if not layers:
-        raise RidgelineError(f"{label} has no operator ridgeline can count")
+        left = layers.unsupported_summary or "only layout ops " + common.listing(layers.skipped)
+        raise RidgelineError(f"{loaded.label} has no operator ridgeline can count ({left})")
     return layers.warn()
 
 
@@ -85,53 +90,10 @@ def _title(label: str) -> str:
     return os.path.basename(label) or label
 
 
-def _load(onnx, src):
-    """(ModelProto, label) or one clear RidgelineError."""
-    if isinstance(src, onnx.ModelProto):
-        return src, src.graph.name or "onnx model"
-    if not isinstance(src, (str, os.PathLike)):
-        raise RidgelineError(
-            f"from_onnx needs a path or an onnx.ModelProto, got {type(src).__name__}")
-    path = os.fspath(src)
-    if not os.path.isfile(path):
-        raise RidgelineError(f"no such ONNX file: {path}")
-    try:
-        # NB: shapes are all we need, so big weights stored beside the file are not read
-        model = onnx.load(path, load_external_data=False)
-    except Exception as exc:  # noqa: BLE001 (protobuf DecodeError, bad external data, ...)
-        raise RidgelineError(f"{path} is not a readable ONNX model ({_line(exc)})") from None
-    return model, path
-
-
-def _check(onnx, model, label, path=None):
-    """A graph with nodes that passes onnx.checker, or one line saying what is wrong.
-
-    A file is checked by path, so that external weight files are found beside it.
-    """
-    if not model.graph.node:
-        raise RidgelineError(f"{label} is not an ONNX model (no graph nodes)")
-    try:
-        onnx.checker.check_model(path if path is not None else model)
-    except Exception as exc:  # noqa: BLE001 (ValidationError, or a C++ error for a broken proto)
-        raise RidgelineError(f"{label} is a malformed ONNX model ({_line(exc)})") from None
-
-
-def _line(exc) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
-
-
-def _copy(onnx, model):
-    out = onnx.ModelProto()
-    out.CopyFrom(model)
-    return out
-
-
-def _fix_inputs(model, batch, dims) -> list[str]:
+def _fix_inputs(model, batch, dims, weights) -> list[str]:
     """Give every symbolic input size a value: dims[name], else batch (leading), else 1."""
     if batch is not None:
         check_dim("batch", batch)
-    weights = {i.name for i in model.graph.initializer}
     notes, defaulted, batch_used = [], Counter(), False
     for inp in model.graph.input:
         if inp.name in weights or not inp.type.HasField("tensor_type"):
@@ -158,11 +120,45 @@ def _fix_inputs(model, batch, dims) -> list[str]:
     return notes
 
 
-def _infer(onnx, model, label):
+#: Longest 1-D tensor for which shape data is propagated. ONNX's data propagation holds a
+#: 1-D tensor's values as one protobuf dimension each (~200 bytes of memory apiece, measured:
+#: Add of two [4e6] tensors took 1.8 s and 0.8 GB), whether or not it is a shape.
+DATA_PROP_MAX = 4096
+
+
+def _infer(onnx, model, label) -> tuple:
+    """(model with inferred shapes, notes): shapes first, then with data propagation if safe.
+
+    Data propagation resolves shapes computed at run time (Shape -> Gather -> Concat ->
+    Reshape, as exporters write for a dynamic batch); it runs unless a 1-D tensor longer
+    than DATA_PROP_MAX would be expanded, in which case those reshapes may stay unknown.
+    """
+    first = _infer_once(onnx, model, label, False)
+    longest = max((s[0] for s in _vector_shapes(first)), default=0)
+    if longest > DATA_PROP_MAX:
+        note = (f"shapes computed at run time were not propagated (a 1-D tensor of "
+                f"{longest:,} elements); nodes after them may be counted as unknown")
+        return first, [note]
+    del first  # one inferred copy of the graph in memory at a time
+    return _infer_once(onnx, model, label, True), []
+
+
+def _infer_once(onnx, model, label, data_prop: bool):
     try:
-        return onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
+        return onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=data_prop)
     except Exception as exc:  # noqa: BLE001 (InferenceError and its C++ kin: a broken graph)
-        raise RidgelineError(f"{label}: ONNX shape inference failed ({_line(exc)})") from None
+        raise RidgelineError(f"{label}: ONNX shape inference failed ({onnx_load.line(exc)})"
+                             ) from None
+
+
+def _vector_shapes(model):
+    """The known shapes of the graph's 1-D tensors (inputs, values, outputs, initializers)."""
+    g = model.graph
+    vis = [vi for vi in [*g.input, *g.value_info, *g.output]
+           if vi.type.HasField("tensor_type") and len(vi.type.tensor_type.shape.dim) == 1]
+    shapes = [_shape(vi) for vi in vis]
+    return [s for s in shapes if s is not None] + [tuple(i.dims) for i in g.initializer
+                                                   if len(i.dims) == 1]
 
 
 def module_path(node_name: str) -> str:
@@ -183,9 +179,9 @@ def module_path(node_name: str) -> str:
 class _Graph:
     """Shapes, weights and the records built while walking the nodes."""
 
-    def __init__(self, onnx, model):
+    def __init__(self, onnx, model, weights: dict, skipped: Counter):
         g = model.graph
-        self.weights = {i.name: tuple(i.dims) for i in g.initializer}
+        self.weights = dict(weights)  # initializers' shapes, whether or not their values were read
         self.shapes = dict(self.weights)
         for vi in [*g.input, *g.value_info, *g.output]:
             shape = _shape(vi)
@@ -193,7 +189,7 @@ class _Graph:
                 self.shapes[vi.name] = shape
         self.records, self.notes = [], []
         self.unsupported: Counter = Counter()
-        self.skipped: Counter = Counter()
+        self.skipped: Counter = Counter(skipped)
         self.helper = onnx.helper
 
     def shape(self, name):
@@ -202,7 +198,7 @@ class _Graph:
     def attrs(self, node) -> dict:
         return {a.name: self.helper.get_attribute_value(a) for a in node.attribute}
 
-    def map(self, node):
+    def map(self, node, index: int = 0):
         op = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}.{node.op_type}"
         handler = HANDLERS.get(op)
         if handler is None:
@@ -220,8 +216,25 @@ class _Graph:
         if any(s is None for s in needed):
             self.unsupported[f"{op} (unknown shape)"] += 1
             return
-        for short, rop, count in handler(self, node, ins, outs, self.attrs(node)) or ():
+        label = node_label(node, index)
+        check_node_shapes(label, node, ins, outs)
+        for short, rop, count in self.run(label, handler, node, ins, outs):
             self.records.append((module_path(node.name), short, rop, count))
+
+    def run(self, label, handler, node, ins, outs) -> list:
+        """The handler's records; any failure is one RidgelineError naming the node.
+
+        Shapes are checked before (check_node_shapes) and the ops check their own sizes, so
+        what remains is an attribute no exporter writes (a zero stride, a kernel longer than
+        its list): a malformed file, reported as such rather than as a traceback.
+        """
+        try:
+            return list(handler(self, node, ins, outs, self.attrs(node)) or ())
+        except RidgelineError as exc:
+            raise RidgelineError(f"{label}: {exc}") from None
+        except (ArithmeticError, IndexError, KeyError, TypeError, ValueError) as exc:
+            raise RidgelineError(f"{label} cannot be read ({type(exc).__name__}: "
+                                 f"{onnx_load.line(exc)})") from None
 
     def is_weight(self, name) -> bool:
         return name in self.weights
