@@ -156,6 +156,16 @@ def row_crossover(layer: str, memory_model: str, reps: int) -> Row:
                f"batch* = {c.crossover:.4g}, first compute-bound {c.first_compute_bound}; scan {agree}")
 
 
+def row_placed_vs_compulsory(what: str, call: Callable[[str], object], reps: int) -> Row:
+    """The default (placement-aware) model beside the seed's compulsory model, same run: the
+    placement pass must cost at most 2x (issue: physics you can trust)."""
+    placed = measure(lambda: call("placed"), reps)
+    compulsory = measure(lambda: call("compulsory"), reps)
+    ratio = placed.median / compulsory.median
+    return Row(f"{what}, placed (default)", placed, None, "same, compulsory", compulsory.median,
+               f"placed / compulsory = {ratio:.2f}x ({'within' if ratio <= 2 else 'OVER'} the 2x budget)")
+
+
 def rows(quick: bool) -> list[Row]:
     reps = 15 if quick else 200
     naive_values = BATCHES[:16] if quick else BATCHES
@@ -167,6 +177,10 @@ def rows(quick: bool) -> list[Row]:
         row_sweep("batch", BATCHES, reps, naive_values, layer=LAYER),
         row_crossover(LAYER, "compulsory", reps),
         row_crossover(LAYER, "tiled", max(5, reps // 4)),
+        row_placed_vs_compulsory(f"profile {MODEL}", lambda mm: ridgeline.profile(MODEL, memory_model=mm),
+                                 reps),
+        row_placed_vs_compulsory(f"{POINTS}-point whole-model sweep, batch",
+                                 lambda mm: evaluate(MODEL, "batch", BATCHES, memory_model=mm), reps),
     ]
 
 
