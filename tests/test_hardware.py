@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 import ridgeline
-from ridgeline.energy import _per_flop, energy_per_flop, energy_ridge
+from ridgeline.energy import _tables, energy_per_flop, energy_ridge
 from ridgeline.errors import RidgelineError
 from ridgeline.hardware import get_hardware, registry, sources
 
@@ -176,17 +176,20 @@ def test_lookup_is_case_insensitive_and_lists_names():
 
 def test_energy_table_walk():
     known = sources()
-    for dtype, fig in _per_flop().items():
-        assert 1e-14 <= fig.value <= 1e-10, dtype          # sub-pJ .. a few pJ per op
-        assert fig.source in known and fig.estimate
-    # Horowitz 45 nm (S22): FP32 (0.9 add + 3.7 mult) / 2 = 2.3 pJ per FLOP
-    assert energy_per_flop("fp32").value == pytest.approx(2.3e-12)
+    for node, table in _tables().items():
+        for dtype, fig in table.items():
+            assert 1e-14 <= fig.value <= 1e-10, (node, dtype)   # sub-pJ .. a few pJ per op
+            assert fig.source in known and fig.estimate
+        for name in ridgeline.DTYPES:
+            energy_per_flop(name, node)                   # every format has a figure per node
+    # Jouppi 2021, 7 nm (J21): FP32 (1.31 mult + 0.38 add) / 2 = 0.845 pJ per FLOP
+    assert energy_per_flop("fp32").value == pytest.approx(0.845e-12)
+    # Horowitz 2014, 45 nm (S22): FP32 (3.7 + 0.9) / 2 = 2.3 pJ per FLOP
+    assert energy_per_flop("fp32", "45nm").value == pytest.approx(2.3e-12)
     assert energy_per_flop("int8").value < energy_per_flop("bf16").value < energy_per_flop("fp32").value
-    for name in ridgeline.DTYPES:
-        energy_per_flop(name)                              # every format has a figure
 
 
 def test_energy_ridge_dram_vs_sram():
-    # DATA.md D.6: DRAM 162.5 pJ/B vs FP32 2.3 pJ/FLOP -> ~70 FLOP/B; 8 KB SRAM 1.25 -> ~0.5
-    assert energy_ridge("fp32", 162.5e-12) == pytest.approx(70.7, abs=0.1)
-    assert energy_ridge("fp32", 1.25e-12) == pytest.approx(0.54, abs=0.01)
+    # DDR 162.5 pJ/B vs 7 nm FP32 0.845 pJ/FLOP -> 192 FLOP/B; 7 nm 1 MB SRAM 1.75 pJ/B -> 2.07
+    assert energy_ridge("fp32", 162.5e-12) == pytest.approx(192.3, abs=0.1)
+    assert energy_ridge("fp32", 1.75e-12) == pytest.approx(2.07, abs=0.01)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ridgeline import get_hardware
-from ridgeline.energy import energy_per_flop
+from ridgeline.energy import op_energy
 from ridgeline.errors import RidgelineError
 from ridgeline.lab import workbench as wb
 from ridgeline.lab.tracks import TRACKS, track_profile
@@ -38,8 +38,10 @@ def test_cloud_gate_proj_card_matches_the_gemm_arithmetic():
     # log dial: 1 + log10(7.99 / 590.7) / 3 = 0.377
     assert c["gauge_log_fraction"] == pytest.approx(1 + math.log10(c["intensity"] / c["ridge"]) / 3)
     assert c["time_s"] == pytest.approx(max(c["flops"] / 1978.9e12, c["bytes"]["total"] / 3.35e12))
-    assert c["energy_j"] == pytest.approx(c["flops"] * energy_per_flop("fp8").value
-                                          + c["bytes"]["total"] * hw.memory.energy_per_byte.value)
+    # E = F.e_op(H100, fp8) + B.e_HBM + P_static.t
+    assert c["energy_j"] == pytest.approx(c["flops"] * op_energy(hw, "fp8").value
+                                          + c["bytes"]["total"] * hw.memory.energy_per_byte.value
+                                          + hw.static_w.value * c["time_s"])
     assert c["weight_reuse"] == b                        # each weight used once per row
     assert c["flops_per_weight_byte"] == 2 * b           # 2.B FLOP per 1-byte weight
     assert c["count"] == 80

@@ -54,18 +54,20 @@ def test_time_is_max_of_bounds_and_attainable_is_min(m):
 
 def test_energy_is_ops_times_e_op_plus_bytes_times_e_byte():
     e = estimate(Gemm(1024, 1024, 1024), "h100-sxm", "bf16")
-    e_flop = 0.75e-12             # Horowitz FP16 (0.4 + 1.1) / 2 pJ (S22), bf16 assumed equal
+    # Jouppi 7 nm (J21): (BF16 mult 0.21 + FP32 add 0.38) / 2 = 0.295 pJ; x 0.70 for TSMC N5 (S45)
+    e_flop = 0.295e-12 * 0.70
     e_byte = 48e-12               # HBM2E 6.0 pJ/bit x 8 (S23)
     assert e.energy_compute_j == pytest.approx(2 * 1024**3 * e_flop)
     assert e.energy_memory_j == pytest.approx(3 * 1024**2 * 2 * e_byte)
-    assert e.energy_static_j == 0                 # no static figure in the registry
-    assert e.energy_j == pytest.approx(e.energy_compute_j + e.energy_memory_j)
+    assert e.energy_static_j == pytest.approx(70.0 * e.time_s)   # H100 SXM static 70 W
+    assert e.energy_j == pytest.approx(e.energy_compute_j + e.energy_memory_j + e.energy_static_j)
 
 
 def test_static_power_adds_static_times_time():
     hw = replace(H100, static_w=Figure(100.0, "U1", estimate=True))   # synthetic device
-    plain = estimate(Gemm(2048, 2048, 2048), H100, "bf16")
+    plain = estimate(Gemm(2048, 2048, 2048), replace(H100, static_w=None), "bf16")
     e = estimate(Gemm(2048, 2048, 2048), hw, "bf16")
+    assert plain.energy_static_j == 0 and plain.static_w == 0
     assert e.energy_static_j == pytest.approx(100.0 * e.time_s)
     assert e.energy_j == pytest.approx(plain.energy_j + 100.0 * e.time_s)
     assert e.time_s == plain.time_s
@@ -73,8 +75,12 @@ def test_static_power_adds_static_times_time():
 
 def test_power_at_a_rate():
     e = estimate(Gemm(256, 256, 256), "jetson-agx-orin", "int8")
-    assert e.power_w(60) == pytest.approx(60 * e.energy_j)     # P = E x rate
-    assert e.power_w(0.5) == pytest.approx(e.energy_j / 2)
+    dynamic = e.energy_compute_j + e.energy_memory_j
+    # P = P_static (6 W, all the time) + dynamic energy per run x rate
+    assert e.power_w(60) == pytest.approx(6.0 + 60 * dynamic)
+    assert e.power_w(0.5) == pytest.approx(6.0 + dynamic / 2)
+    with pytest.raises(RidgelineError, match="cannot run this"):
+        e.power_w(1.5 / e.time_s)                  # busy 1.5 x the time there is
 
 
 def test_count_scales_extensive_fields_not_ratios():

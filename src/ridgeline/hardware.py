@@ -6,12 +6,12 @@ Ridge point I* = peak / bandwidth, per precision (Williams, Waterman & Patterson
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
 from .dtypes import DType, get_dtype
-from .errors import RidgelineError, unknown
+from .errors import RidgelineError, check_name, unknown
 from .ops.base import OnChip
 
 
@@ -56,6 +56,8 @@ class Hardware:
     tdp_w: Figure
     weight_store: MemoryLevel | None = None
     static_w: Figure | None = None  # idle/leakage power, where a figure is known
+    node: str = "7nm"               # process node: which energy.toml table and scale
+    op_overhead: dict = field(default_factory=dict)  # dtype -> Figure: J/FLOP of lane overhead
 
     def peak(self, dtype: str | DType) -> float:
         """Dense peak FLOP/s (or op/s) at ``dtype``; RidgelineError if the device lacks it."""
@@ -120,7 +122,9 @@ def _parse(key: str, raw: dict) -> Hardware:
         memory=MemoryLevel.parse(raw["memory"]), onchip=MemoryLevel.parse(raw["onchip"]),
         tdp_w=Figure.parse(raw["tdp_w"]),
         weight_store=MemoryLevel.parse(store) if store else None,
-        static_w=Figure.parse(raw["static_w"]) if "static_w" in raw else None)
+        static_w=Figure.parse(raw["static_w"]) if "static_w" in raw else None,
+        node=raw.get("node", "7nm"),
+        op_overhead={k: Figure.parse(v) for k, v in raw.get("op_overhead", {}).items()})
 
 
 @lru_cache(maxsize=1)
@@ -147,7 +151,7 @@ def get_hardware(name: str | Hardware) -> Hardware:
     """Look a device up by name (case-insensitive); RidgelineError listing the names if unknown."""
     if isinstance(name, Hardware):
         return name
-    key = str(name).strip().lower()
+    key = check_name("hardware", name).strip().lower()
     reg = registry()
     if key not in reg:
         raise unknown("hardware", str(name), reg)

@@ -314,7 +314,7 @@ def _vision_crisis(t: Track) -> dict:
         f"aggregate intensity ({u}/B)": _i(p.totals),
         "time per frame (ms)": float(p.totals.time_s) * 1e3,
         "deadline (ms)": time_budget(t, w) * 1e3,
-        "power at the required rate (W)": float(p.totals.power_w(required_rate(t, w))),
+        "power at the required rate (W)": float(p.totals.power_demand_w(required_rate(t, w))),
         "power budget (W)": t.power_budget_w,
     }
 
@@ -357,8 +357,8 @@ def _tiny_crisis(t: Track) -> dict:
         "latency, 1 frame: window + compute (ms)": (lat(1) + float(p1.totals.time_s)) * 1e3,
         f"latency, {f8} frames: window + buffering + compute (ms)": (lat(f8) + float(p8.totals.time_s)) * 1e3,
         "latency budget (ms)": t.deadline_s * 1e3,
-        "power, 1 frame per inference (mW)": float(p1.totals.power_w(required_rate(t, w1))) * 1e3,
-        f"power, {f8} frames per inference (mW)": float(p8.totals.power_w(required_rate(t, w8))) * 1e3,
+        "power, 1 frame per inference (mW)": float(p1.totals.power_demand_w(required_rate(t, w1))) * 1e3,
+        f"power, {f8} frames per inference (mW)": float(p8.totals.power_demand_w(required_rate(t, w8))) * 1e3,
         "power budget (mW)": t.power_budget_w * 1e3,
     }
 
