@@ -99,9 +99,11 @@ def test_every_part_opens_after_its_lock(monkeypatch, tmp_path, title):
                 "mobile": "features.18.conv never crosses",
                 "tiny": "Crossover at frames = 372.4 &#40;memory"}
     assert revealed[track.key] in html
-    # the starting design misses every track's power budget (cloud 733 W > 700 W, edge
-    # 126 W > 60 W, mobile 1.14 W > 1 W, tiny 0.105 W > 0.05 W): the verdict is FAIL
-    assert "Status: FAIL" in html and "Status: PASS" not in html
+    # the live verdict is the engine's for the submitted (starting) design, and only that one
+    # (its power, deadline and floor checks are tested in test_lab_challenge.py)
+    verdict = C.evaluate_design(track, C.starting_design(track)).passes
+    shown, hidden = ("PASS", "FAIL") if verdict else ("FAIL", "PASS")
+    assert f"Status: {shown}" in html and f"Status: {hidden}" not in html
     assert "Submitted design" in html
     for text in ("MACs", "FLOPs", "Intensity", "Ridge", "Bound", "Time", "Energy", "Batch",
                  track.scale_label, "Math peek", "Intensity floor (FLOP/B)", "Submit design",
