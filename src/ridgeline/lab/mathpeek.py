@@ -11,7 +11,7 @@ time forms take their numbers from the engine's :class:`~ridgeline.roofline.Esti
 from __future__ import annotations
 
 from ..dtypes import get_dtype
-from ..energy import energy_per_flop
+from ..energy import op_energy
 from ..hardware import get_hardware
 from ..ops import Attention, Conv2d, Gemm, OnChip, Traffic
 from ..roofline import Estimate
@@ -150,7 +150,7 @@ def math_peek(track, layer=None, batch=None, scale=None) -> dict:
     e = track_profile(t, batch, scale, memory_model=PEEK_MEMORY_MODEL).layer(layer)
     w_level = hw.weight_store if e.weights_in == "weight_store" else hw.memory
     out = {"layer": op_latex(ops[layer], s, onchip),
-           "energy": energy_latex(e, energy_per_flop(t.dtype).value, hw.memory.energy_per_byte.value,
+           "energy": energy_latex(e, op_energy(hw, t.dtype).value, hw.memory.energy_per_byte.value,
                                   w_level.energy_per_byte.value),
            "roofline": roofline_latex(e),
            "gemm": op_latex(ops[t.linear_layer], s, onchip)}
