@@ -166,7 +166,7 @@ def test_llama70b_model_crossover_is_the_kernels_and_lies_between_500_and_2000_t
                             memory_model="placed")
     assert c.crossover is not None and c.direction == "memory->compute"
     assert 500 < c.crossover < 2000
-    assert c.crossover == pytest.approx(KERNEL_CROSSOVER, rel=1e-6)
+    assert c.crossover == pytest.approx(KERNEL_CROSSOVER, rel=1e-4)  # bisection vs kernel solve
 
 
 @pytest.mark.parametrize("param", ["batch", "seq-len"])
