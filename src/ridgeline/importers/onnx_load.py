@@ -10,11 +10,12 @@ turned into inputs the same way. Small tensors keep their values: shape arithmet
 
 from __future__ import annotations
 
+import math
 import os
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..errors import RidgelineError, check_dim, check_positive
+from ..errors import RidgelineError, check_dim
 from . import onnx_wire
 
 #: Default cap on an ONNX graph's bytes, weights' values excluded (MB = 10^6 bytes).
@@ -42,10 +43,12 @@ def cap_bytes(max_bytes=None) -> int:
     if env is None or not env.strip():
         return DEFAULT_MAX_MB * 10**6
     try:
-        return int(check_positive(ENV_MAX_MB, env.strip()) * 10**6)
-    except RidgelineError:
-        raise RidgelineError(f"{ENV_MAX_MB} must be a positive number of megabytes, "
-                             f"got {env!r}") from None
+        mb = float(env)
+    except ValueError:
+        mb = math.nan
+    if not (math.isfinite(mb) and mb * 10**6 >= 1):
+        raise RidgelineError(f"{ENV_MAX_MB} must be a positive number of megabytes, got {env!r}")
+    return int(mb * 10**6)
 
 
 def load(onnx, src, max_bytes=None) -> Loaded:
@@ -76,9 +79,9 @@ def _read(onnx, path: str, cap: int) -> Loaded:
         model.ParseFromString(data)
     except onnx_wire.TooBig as big:
         raise RidgelineError(
-            f"{path} holds {big.size / 1e6:,.1f} MB of graph (weights' values excluded), over "
-            f"the {cap / 1e6:,.1f} MB cap; raise it with max_bytes= (bytes) or "
-            f"{ENV_MAX_MB}=<megabytes>") from None
+            f"{path} holds a {big.size:,}-byte graph (weights' values excluded), over the "
+            f"{_mb(cap)} MB cap ({cap:,} bytes); raise it with from_onnx(..., max_bytes=N) "
+            f"or {ENV_MAX_MB}=<megabytes>") from None
     except OSError as exc:
         raise RidgelineError(f"{path} cannot be read ({exc.strerror or exc})") from None
     except Exception as exc:  # noqa: BLE001 (WireError, protobuf's DecodeError)
@@ -90,6 +93,11 @@ def _read(onnx, path: str, cap: int) -> Loaded:
         _as_input(onnx, loaded, w.name, w.dtype, w.dims, weight=True)
     loaded.weights.update((i.name, tuple(i.dims)) for i in model.graph.initializer)
     return loaded
+
+
+def _mb(n: int) -> str:
+    """Bytes as megabytes without float noise: 256000000 -> '256', 80 -> '0.00008'."""
+    return f"{n / 1e6:,.6f}".rstrip("0").rstrip(".")
 
 
 def _check_external(path: str, w) -> None:
