@@ -21,8 +21,7 @@ from onnx import TensorProto, helper
 
 from ridgeline.importers import from_onnx, onnx_wire
 from ridgeline.importers.common import UnsupportedOpsWarning
-from ridgeline.importers.onnx_load import (
-    DEFAULT_MAX_MB, ENV_MAX_MB, KEEP_BYTES, cap_bytes)
+from ridgeline.importers.onnx_load import DEFAULT_MAX_MB, ENV_MAX_MB, KEEP_BYTES, cap_bytes
 
 
 def _model(nodes, inputs, outputs, inits=(), ir_version=None):
