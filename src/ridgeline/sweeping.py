@@ -184,8 +184,10 @@ def _within(closed: dict, param: str, lo, hi) -> dict:
 
 def _gap(model, param, values, kw):
     e = evaluate(model, param, values, **kw).estimate
-    # a layer that does not depend on the parameter (e.g. fc vs resolution) gives scalars
-    return np.broadcast_to(np.log(e.intensity) - np.log(e.ridge), np.shape(values))
+    # a layer that does not depend on the parameter (e.g. fc vs resolution) gives scalars;
+    # one with no FLOPs (an embedding lookup) has log(0) = -inf: memory-bound, no warning
+    with np.errstate(divide="ignore"):
+        return np.broadcast_to(np.log(e.intensity) - np.log(e.ridge), np.shape(values))
 
 
 def _refine(model, param, a, b, gap_a, kw, points=256, rtol=1e-9):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import RidgelineError, check_flags, set_dim
+from ..errors import RidgelineError, check_flags, check_tensors, set_dim, shown
 from .base import OnChip, Traffic, check_memory_model
 
 PHASES = ("prefill", "decode")
@@ -59,11 +59,13 @@ class Attention:
         check_flags(self, "causal", "flash")
         for name in ("batch", "heads", "kv_heads", "head_dim", "seq_len"):
             set_dim(self, name)
-        if self.phase not in PHASES:
-            raise RidgelineError(f"phase must be 'prefill' or 'decode', got {self.phase!r}")
+        if not isinstance(self.phase, str) or self.phase not in PHASES:
+            raise RidgelineError(f"phase must be 'prefill' or 'decode', got {shown(self.phase)}")
         if self.heads % self.kv_heads:
             raise RidgelineError(
                 f"kv_heads={self.kv_heads} must divide heads={self.heads} (grouped-query attention)")
+        check_tensors("attention", queries=self.batch * self.heads * self.seq_len * self.head_dim,
+                      keys=self.batch * self.kv_heads * self.seq_len * self.head_dim)
         if self.flash:
             object.__setattr__(self, "kind", "flash_attention")
 
