@@ -40,15 +40,25 @@ def test_every_mix_is_enumerated(enumerated):
     assert len(results) == n == len({tuple(sorted(r.choices.items())) for r in results})
 
 
-def test_start_fails_on_the_memory_wall_over_budget(enumerated):
+#: Tracks whose Part 3 start no longer exceeds its power budget once energy follows the device
+#: (7 nm / 5 nm energies, static power; see docs/formulas.md §8): the lesson the lab claims is
+#: false there until the Part 3 challenge is re-designed (lab-pedagogy issue). Strict: the
+#: test fails as soon as the claim becomes true again, so the mark cannot go stale.
+FALSE_PART3_CRISIS = {"cloud": "the start draws ~412 W of its 700 W budget",
+                      "mobile": "the start draws ~0.52 W of its 1 W budget and passes"}
+
+
+def test_start_fails_on_the_memory_wall_over_budget(enumerated, request):
     t, _ = enumerated
+    if t.key in FALSE_PART3_CRISIS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=FALSE_PART3_CRISIS[t.key]))
     start = C.evaluate_design(t, C.starting_design(t))
     assert not start.passes
     assert start.power_w > t.power_budget_w                      # exceeds the power budget
     assert start.intensity < start.ridge                          # memory-bound
     assert any(r.startswith("power") for r in start.reasons)
     p, w = independent(t, C.starting_design(t))
-    assert start.power_w == pytest.approx(float(p.totals.energy_j) * required_rate(t, w))
+    assert start.power_w == pytest.approx(float(p.totals.power_demand_w(required_rate(t, w))))
     assert start.ridge == pytest.approx(float(p.totals.ridge))
 
 
@@ -58,7 +68,7 @@ def test_at_least_one_design_passes(enumerated):
     assert winners
     for r in winners[:3]:
         p, w = independent(t, r.choices)
-        assert float(p.totals.energy_j) * required_rate(t, w) <= t.power_budget_w
+        assert float(p.totals.power_demand_w(required_rate(t, w))) <= t.power_budget_w
         assert float(p.totals.intensity) >= t.intensity_floor
         assert float(p.totals.time_s) <= time_budget(t, w)
         assert bool(p.capacity.fits)
@@ -72,7 +82,9 @@ def _quoted(x):
 def test_verdicts_and_reasons_match_the_numbers(enumerated):
     t, results = enumerated
     for r in results:
-        assert r.power_w == pytest.approx(r.energy_j * r.rate_hz)
+        # P = P_static + (E_run - P_static . t_run) x rate: static power all the time, the
+        # dynamic energy once per run
+        assert r.power_w == pytest.approx(r.static_w + (r.energy_j - r.static_w * r.time_s) * r.rate_hz)
         assert r.intensity == pytest.approx(r.flops / r.bytes)
         checks = {"power": r.power_w <= t.power_budget_w, "intensity": r.intensity >= r.floor,
                   "deadline": r.time_s <= r.time_budget_s, "fits": r.fits}
@@ -212,6 +224,10 @@ def test_tiny_more_frames_never_lowers_intensity_or_raises_power(choices):
     out = [C.evaluate_design("tiny", dict(choices, **{C.FRAMES_SLOT: f})) for f in ("1", "2", "4", "8")]
     for a, b in itertools.pairwise(out):
         assert b.intensity >= a.intensity                    # weights reused across frames
-        assert b.power_w <= a.power_w * (1 + 1e-9)            # fewer runs per second
+        if a.weights_in == b.weights_in:
+            assert b.power_w <= a.power_w * (1 + 1e-9)        # fewer runs per second
+        else:  # more frames' activations push the weights out of SRAM: flash at ~781 pJ/B
+            assert (a.weights_in, b.weights_in) == ("memory", "weight_store")
+            assert b.power_w > a.power_w
     # budget = min(10 ms - window - (F-1) hops, F hops): 1, 2, 4, then 1 ms at F = 8
     assert [round(r.time_budget_s * 1e3, 9) for r in out] == [1, 2, 4, 1]

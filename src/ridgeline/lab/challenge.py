@@ -62,6 +62,8 @@ class DesignResult:
     fits: bool = True
     dtype: str = ""
     checks: dict = field(default_factory=dict)  # power/intensity/deadline/fits -> passed?
+    weights_in: str = "memory"  # or "weight_store": too big beside the activations, from flash
+    static_w: float = 0.0       # the device's static power, paid idle or busy
 
     @property
     def ridge_ratio(self) -> float:
@@ -280,7 +282,8 @@ def _totals(prof) -> dict:
     (compulsory) ones, which the intensity floor judges."""
     e = prof.totals
     return {"flops": float(e.flops), "bytes": float(e.arithmetic_bytes), "time_s": float(e.time_s),
-            "energy_j": float(e.energy_j), "ridge": float(e.ridge)}
+            "energy_j": float(e.energy_j), "ridge": float(e.ridge),
+            "static_w": float(e.static_w), "dynamic_j": float(e.energy_compute_j + e.energy_memory_j)}
 
 
 @lru_cache(maxsize=4096)
@@ -302,7 +305,8 @@ def evaluate_design(track, choices: dict, batch=None, scale=None, floor=None) ->
     if floor < 0:
         raise RidgelineError(f"the intensity floor must be >= 0, got {floor}")
     rate, budget_s = required_rate(t, w), float(time_budget(t, w))
-    intensity, power = tot["flops"] / tot["bytes"], tot["energy_j"] * rate
+    # P = P_static (all the time, idle included) + dynamic energy per run x rate (§9)
+    intensity, power = tot["flops"] / tot["bytes"], tot["static_w"] + tot["dynamic_j"] * rate
     checks = {"power": power <= t.power_budget_w, "intensity": intensity >= floor,
               "deadline": tot["time_s"] <= budget_s, "fits": bool(cap.fits)}
     unit = get_dtype(dtype).work_unit
@@ -325,7 +329,8 @@ def evaluate_design(track, choices: dict, batch=None, scale=None, floor=None) ->
         flops=tot["flops"], bytes=tot["bytes"], passes=all(checks.values()), reasons=reasons,
         ridge=tot["ridge"], rate_hz=rate, time_budget_s=budget_s,
         energy_budget_j=t.power_budget_w / rate, power_budget_w=t.power_budget_w, floor=floor,
-        fits=checks["fits"], dtype=dtype, checks=checks)
+        fits=checks["fits"], dtype=dtype, checks=checks, weights_in=cap.weights_in,
+        static_w=tot["static_w"])
 
 
 def _capacity_reason(cap) -> str:
