@@ -251,3 +251,12 @@ def test_importer_warnings_are_one_line_each_end_to_end(unsupported_onnx):
                        capture_output=True, text=True, timeout=120, check=False)
     assert p.returncode == 0 and "not modelled (counted as zero cost): Hardmax" in p.stdout
     assert any("Hardmax" in line for line in _warning_lines(p.stderr))
+
+
+def test_max_mb_caps_the_graph_and_is_refused_for_a_recipe(capsys, unsupported_onnx):
+    # the Hardmax test model's graph is a few hundred bytes: a 1 MB cap admits it; a recipe
+    # has no file to cap, so the flag is a usage error (exit 2, one line)
+    rc, out, _ = run(capsys, "profile", unsupported_onnx, "--max-mb", "1")
+    assert rc == 0 and "Hardmax" in out
+    rc, _, err = run(capsys, "profile", "resnet50", "--max-mb", "1")
+    assert rc == 2 and "--max-mb" in err and len(err.strip().splitlines()) == 1

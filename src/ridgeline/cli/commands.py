@@ -76,6 +76,8 @@ def cmd_profile(args) -> int:
     from ..api import get_hardware, get_model, profile
     if is_onnx_path(args.model):  # a user's own model: see "profile an ONNX file" below
         return cmd_profile_onnx(args)
+    if args.max_mb is not None:
+        raise UsageError("--max-mb caps an ONNX file's graph; a built-in model has none")
     recipe = get_model(args.model)
     prof = profile(recipe, args.hardware, args.dtype, args.memory_model, **_workload(args, recipe))
     if args.json:
@@ -124,7 +126,8 @@ def cmd_profile_onnx(args) -> int:
     from ..api import get_hardware
     from ..importers import from_onnx, profile_layers
     _onnx_options(args)
-    layers = from_onnx(args.model, batch=args.batch)
+    max_bytes = None if args.max_mb is None else args.max_mb * 1_000_000
+    layers = from_onnx(args.model, batch=args.batch, max_bytes=max_bytes)
     prof = profile_layers(layers, args.hardware or "h100-sxm", args.dtype or "bf16",
                           args.memory_model, title=layers.name)
     if args.json:
@@ -140,8 +143,8 @@ def cmd_profile_onnx(args) -> int:
     print(f"{layers.name} (imported from ONNX, {len(layers)} layers) on {hw.name} ({hw.key}), "
           f"{prof.dtype}: {batch}")
     _print_profile(prof, hw, layers.name, False)
-    for line in layers.unsupported_lines:
-        print(f"not counted: {line}")
+    for line in layers.unsupported_lines:  # "not modelled (counted as zero cost): ..."
+        print(line)
     for line in layers.notes:
         print(f"note: {line}")
     return 0

@@ -152,6 +152,9 @@ def _model_parsers(sub):
                        + (", or path/to/model.onnx (imported)" if p is pr else ""))
         _add_device(p, defaults=False)
         _add_workload(p)
+    pr.add_argument("--max-mb", type=whole(maximum=1_000_000), metavar="MB",
+                    help="ONNX only: the largest graph to read, in MB, weights' values excluded "
+                         "(default 256, or $RIDGELINE_ONNX_MAX_MB)")
     for p in (sw, rd):
         p.add_argument("--param", choices=SWEEP_PARAMS, required=True,
                        help="the parameter to scale (overrides its fixed value)")
