@@ -36,7 +36,7 @@ import ridgeline
 from ridgeline import RidgelineError
 from ridgeline.ops import MEMORY_MODELS as MODELS_OF_MEMORY
 from ridgeline.ops import Attention, Conv2d, Elementwise, Embedding, Gemm, Pool2d
-from ridgeline.pipeline import Profile
+from ridgeline.pipeline import Layer, Profile
 from ridgeline.recipes import SWEEP_PARAMS
 from ridgeline.roofline import Estimate
 from ridgeline.sweeping import Crossover, SweepResult
@@ -260,12 +260,24 @@ def workload(draw, bad) -> dict:
     return fields(draw, WORKLOAD, bad, optional=tuple(WORKLOAD))
 
 
+#: ``profile(layers=...)``: the lab's toolkit hands its own layers; fuzz their names, ops, counts.
+LAYER = st.builds(
+    Layer, name=st.one_of(st.sampled_from(["q_proj", "stem"]), JUNK),
+    op=st.one_of(st.sampled_from([Gemm(64, 64, 64), Conv2d(1, 8, 8, 16, 16, 3, 3, padding=1),
+                                  Attention(1, 8, 8, 64, 128)]), JUNK),
+    count=st.one_of(size(1, 96), JUNK))
+LAYERS_ARG = st.one_of(st.lists(LAYER, max_size=3), st.tuples(LAYER), JUNK)
+
+
 @st.composite
 def profile_calls(draw):
     bad = draw(BAD_PCT)
     model = pick(draw, MODELS, bad // 2)
     device = fields(draw, DEVICE, bad, optional=tuple(DEVICE))
-    return Call(ridgeline.profile, (model,), {**device, **workload(draw, bad)})
+    kw = {**device, **workload(draw, bad)}
+    if bad and draw(ONE_IN_50) < 5:
+        kw["layers"] = draw(LAYERS_ARG)
+    return Call(ridgeline.profile, (model,), kw)
 
 
 LAYER_OF = {k: st.sampled_from(names) for k, names in LAYERS.items()}
@@ -486,6 +498,9 @@ def test_crossover_range_is_never_silently_the_default(kw):
     lambda: ridgeline.profile("resnet50", resolution=np.array([[224, 224]])),
     # 1e9 x 1e9 pixels x batch 1e9: tensors of 3e27 elements (numpy's int64 overflowed)
     lambda: ridgeline.profile("resnet50", batch=10**9, resolution=10**9),
+    lambda: ridgeline.profile("llama-3-8b", layers=[Layer("a", Gemm(2, 2, 2), count=2.5)]),
+    lambda: ridgeline.profile("llama-3-8b", layers=[Layer("a", "gemm")]),
+    lambda: ridgeline.profile("llama-3-8b", layers="q_proj"),
 ])
 def test_bad_input_is_one_clean_error(call):
     with pytest.raises(RidgelineError) as info:

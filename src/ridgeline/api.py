@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 
 from .dtypes import DTYPES, get_dtype
-from .errors import RidgelineError, check_flag, check_size, shown
+from .errors import RidgelineError, check_flag, check_op, check_size, shown
 from .hardware import get_hardware
 from .hardware import registry as hardware_registry
 from .hardware import sources as hardware_sources
@@ -78,10 +78,7 @@ def _dims(kind: str, given: dict) -> dict:
 
 def _check_estimate_args(op, kw: dict) -> dict:
     """An operator object (macs, flops, params, traffic) and known keywords with sane values."""
-    if isinstance(op, type) or not all(callable(getattr(op, a, None))
-                                       for a in ("macs", "flops", "params", "traffic")):
-        raise RidgelineError(f"estimate needs an operator object (e.g. ridgeline.ops.Gemm), "
-                             f"got {shown(op)}")
+    check_op(op, "estimate's op")
     sig = inspect.signature(_estimate).parameters
     known = [k for k, p in sig.items() if p.kind is p.KEYWORD_ONLY]
     extra = sorted(set(kw) - set(known))

@@ -60,7 +60,7 @@ def check_size(name: str, value, *, minimum: int = 1, maximum: int = MAX_DIM) ->
     x = as_number(name, value)
     if isinstance(x, float):
         if not math.isfinite(x):
-            raise RidgelineError(f"{name} must be finite, got {shown(value)}")
+            raise RidgelineError(f"{name} must be finite, got {x}")
         if not x.is_integer():
             raise RidgelineError(f"{name} must be a whole number, got {x}")
         x = int(x)
@@ -93,6 +93,14 @@ def check_tensors(kind: str, **elements) -> None:
         if np.max(n) > MAX_TENSOR:
             raise RidgelineError(f"{kind} {name} would hold {float(np.max(n)):.3g} elements, "
                                  f"beyond the supported maximum {MAX_TENSOR:.0e}")
+
+
+def check_op(op, what: str = "an operator") -> None:
+    """An operator object: macs(), flops(), params() and traffic() (ridgeline.ops.Op)."""
+    if isinstance(op, type) or not all(callable(getattr(op, a, None))
+                                       for a in ("macs", "flops", "params", "traffic")):
+        raise RidgelineError(f"{what} must be an operator object (e.g. ridgeline.ops.Gemm), "
+                             f"got {shown(op)}")
 
 
 def set_dim(obj, name: str, **limits):

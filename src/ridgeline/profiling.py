@@ -11,6 +11,7 @@ from .hardware import get_hardware
 from .ops.base import DEFAULT_MEMORY_MODEL
 from .pipeline import Capacity, Layer, Profile, capacity_of, kv_cache_elements, run
 from .recipes import Recipe, get_model
+from .recipes.base import check_layers
 
 
 def profile(model: str | Recipe, hardware=None, dtype=None, memory_model=DEFAULT_MEMORY_MODEL, *,
@@ -26,7 +27,7 @@ def profile(model: str | Recipe, hardware=None, dtype=None, memory_model=DEFAULT
     dt = get_dtype(recipe.default_dtype if dtype is None else dtype)
     hw.peak(dt)  # fail early, with the list of supported formats
     w = recipe.workload(**workload)
-    built = layers if layers is not None else recipe.build(w)
+    built = check_layers(layers) if layers is not None else recipe.build(w)
     return run(built, hw, dt, memory_model, title=recipe.key, workload=w)
 
 

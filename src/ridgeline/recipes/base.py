@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..errors import RidgelineError, check_flag, check_size, shown
+from ..errors import RidgelineError, check_flag, check_op, check_size, shown
 from ..ops.attention import PHASES
 from ..pipeline import Layer
 
@@ -74,6 +74,21 @@ def _resolution(value) -> tuple:
     if not pair or len(value) != 2:
         raise RidgelineError(f"resolution must be (width, height) or one number, got {shown(value)}")
     return (check_size("resolution width", value[0]), check_size("resolution height", value[1]))
+
+
+def check_layers(layers) -> list[Layer]:
+    """Layers a caller hands to ``ridgeline.profile(layers=...)``: a list (or tuple) of
+    :class:`Layer`, each named by a string, holding an operator object, with a whole-number
+    count (stored back as an exact int: a count of 2.5 would scale every figure by 2.5)."""
+    if not isinstance(layers, (list, tuple)):
+        raise RidgelineError(f"layers must be a list of Layer, got {shown(layers)}")
+    out = []
+    for layer in layers:
+        if not isinstance(layer, Layer) or not isinstance(layer.name, str):
+            raise RidgelineError(f"layers must be Layer objects with a name, got {shown(layer)}")
+        check_op(layer.op, f"the op of layer {layer.name!r}")
+        out.append(replace(layer, count=check_size(f"layer {layer.name!r} count", layer.count)))
+    return out
 
 
 def _round(x):
