@@ -7,6 +7,7 @@ run in the browser (WASM), where those packages do not exist.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import subprocess
 import sys
@@ -108,3 +109,11 @@ def test_lab_never_imports_torch_or_onnx(rel):
 def test_importing_the_lab_app_loads_no_torch_or_onnx():
     loaded = _loaded_after("import ridgeline.lab.app")
     assert "torch" not in loaded and "onnx" not in loaded
+
+
+def test_no_public_name_is_both_a_function_and_a_submodule():
+    # `import ridgeline.sweep as s; s.evaluate` used to fail: the function hid its module
+    import ridgeline
+    for name in ridgeline.__all__:
+        assert importlib.util.find_spec(f"ridgeline.{name}") is None, name
+    assert not hasattr(ridgeline, "ridge")  # one name per concept: crossover
