@@ -97,11 +97,11 @@ def _arithmetic(est, u: str) -> list[tuple[str, str]]:
         return []
     s = fmt.format_si
     arith = fmt.format_ratio(est.arithmetic_intensity, u + "/B")
-    lines = [("arith. int.", f"{arith} = {s(est.flops, u)} / {s(est.arithmetic_bytes, 'B')}"
-                             " (compulsory: every operand once)")]
+    lines = [("arith. int.", (f"{arith} = {s(est.flops, u)} / {s(est.arithmetic_bytes, 'B')}"
+                             " (compulsory: every operand once)"))]
     if est.onchip_bytes:
-        lines.append(("on chip", f"{s(est.onchip_bytes, 'B')} served on chip"
-                                 f" ({est.placement.get('reason', '')})"))
+        lines.append(("on chip", (f"{s(est.onchip_bytes, 'B')} served on chip"
+                                 f" ({est.placement.get('reason', '')})")))
     return lines
 
 

@@ -98,3 +98,18 @@ def reuse_factor(extent, tile):
     linearly beyond. Works on numpy arrays.
     """
     return np.maximum(1.0, extent / tile)
+
+
+def gemm_rereads(m, n, capacity):
+    """(re-reads of A [M x K], re-reads of B [K x N]) for an output-stationary r x c tile of
+    C with r.c = S (docs/formulas.md §7; Smith et al. 2017, S93).
+
+    The square tile r = c = sqrt(S) minimises M.K.N/c + K.N.M/r, but a skinny side is not a
+    tile: c = min(N, sqrt(S)), then r = min(M, S / c), then c = min(N, S / r) widens the tile
+    when M is the short side. A is read N/c times, B M/r times (at least once each).
+    """
+    t = np.sqrt(capacity)
+    c = np.minimum(n, t)
+    r = np.minimum(m, capacity / c)
+    c = np.minimum(n, capacity / r)
+    return reuse_factor(n, c), reuse_factor(m, r)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import RidgelineError, check_flags, check_tensors, set_dim
-from .base import OnChip, Traffic, check_memory_model, reuse_factor
+from .base import OnChip, Traffic, check_memory_model, gemm_rereads
 
 
 def conv_out(size, kernel, stride, padding, dilation):
@@ -108,10 +108,11 @@ class Conv2d:
         outputs = self.batch * self.out_channels * self.out_height * self.out_width
         if memory_model == "tiled" and onchip is not None:
             spills = (inputs + weights + outputs) > onchip.capacity
-            t = np.sqrt(onchip.capacity)
-            gemm_m = self.batch * self.out_height * self.out_width
-            weights = weights * np.where(spills, reuse_factor(gemm_m, t), 1.0)
-            inputs = inputs * np.where(spills, reuse_factor(self.out_channels // self.groups, t), 1.0)
+            gemm_m = self.batch * self.out_height * self.out_width  # implicit GEMM per group
+            reads_in, reads_w = gemm_rereads(gemm_m, self.out_channels // self.groups,
+                                             onchip.capacity)
+            weights = weights * np.where(spills, reads_w, 1.0)
+            inputs = inputs * np.where(spills, reads_in, 1.0)
         return Traffic(weights=weights, inputs=inputs, outputs=outputs)
 
 

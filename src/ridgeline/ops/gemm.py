@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import check_flags, check_tensors, set_dim
-from .base import OnChip, Traffic, check_memory_model, reuse_factor
+from .base import OnChip, Traffic, check_memory_model, gemm_rereads
 
 
 @dataclass(frozen=True)
@@ -20,10 +20,11 @@ class Gemm:
     (docs/formulas.md §2; a Linear layer in decode, I -> 2B/s: §3)
 
     Tiled model (operands exceed on-chip capacity S elements): an output-stationary
-    t x t tile with t = sqrt(S) streams K; A is re-read N/t times and B M/t times, so
-    traffic = M.K.max(1, N/t) + K.N.max(1, M/t) + M.N, i.e. -> 2.M.N.K/sqrt(S) + M.N when
-    both exceed the tile (the Hong-Kung I/O lower bound's order, Hong & Kung 1981;
-    Irony-Toledo-Tiskin 2004 for matrix multiply). Equal to compulsory when all three
+    r x c tile (r.c = S, square t = sqrt(S) unless a side is skinny: ops.base.gemm_rereads)
+    streams K; A is re-read N/c times and B M/r times, so traffic = M.K.max(1, N/c) +
+    K.N.max(1, M/r) + M.N -> 2.M.N.K/sqrt(S) + M.N when both exceed the tile: the leading
+    term of the tight I/O lower bound of Smith, Lowery, Langou & van de Geijn 2017 (S93;
+    order: Hong & Kung 1981, Irony-Toledo-Tiskin 2004). Equal to compulsory when all three
     operands fit on chip together (M.K + K.N + M.N <= S), and never below it
     (docs/formulas.md §7).
 
@@ -61,9 +62,9 @@ class Gemm:
         if memory_model == "tiled" and onchip is not None:
             # NB: a skinny GEMM (N or M > t) that fits on chip whole is still read once.
             spills = (a + b + c) > onchip.capacity
-            t = np.sqrt(onchip.capacity)
-            a = a * np.where(spills, reuse_factor(self.n, t), 1.0)
-            b = b * np.where(spills, reuse_factor(self.m, t), 1.0)
+            reads_a, reads_b = gemm_rereads(self.m, self.n, onchip.capacity)
+            a = a * np.where(spills, reads_a, 1.0)
+            b = b * np.where(spills, reads_b, 1.0)
         extra = self.n if self.bias else 0
         if self.weight_operand:
             return Traffic(weights=b + extra, inputs=a, outputs=c)
