@@ -423,8 +423,8 @@ def test_tiled_skinny_gemm_uses_a_full_width_tile():
     # H100 L2: S = 52,428,800 B / 2 = 26,214,400 BF16 elements, sqrt(S) = 5,120 > N = 4,096:
     # the tile spans all N columns (A read once) and r = S / N = 6,400 rows, so B is read
     # M / r = 30,000 / 6,400 = 4.6875 times:
-    # 30,000.8,192 + 8,192.4,096 . 4.6875 + 30,000.4,096 = 525,864,960 elements = 1.0517 GB
+    # 245,760,000 + 33,554,432 x 4.6875 + 122,880,000 = 525,926,400 elements = 1.0519 GB
     # (a square 5,120 tile would read B 5.86 times: 1.13 GB, the old over-count)
     from ridgeline import estimate
     e = estimate(Gemm(30_000, 4096, 8192), "h100-sxm", "bf16", "tiled")
-    assert e.bytes.total == pytest.approx(525_864_960 * 2, rel=1e-12)
+    assert e.bytes.total == pytest.approx(525_926_400 * 2, rel=1e-12)
