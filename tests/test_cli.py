@@ -567,3 +567,15 @@ def test_conv2d_any_shape_is_an_estimate_or_one_error_line(b, cin, cout, h, w, k
         assert d["macs"] == b * h_out * w_out * cout * (cin // groups) * k * k
     else:
         assert rc == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_hardware_shows_static_power_and_energy_per_op_with_sources(capsys):
+    # the phone NPU's int8 op energy comes from the node table (J21) scaled to its node; the
+    # JSON carries the same figure the engine charges (api.op_energy) and static_w
+    d = run_json(capsys, "hardware", "phone-npu")
+    e = ridgeline.api.op_energy("phone-npu", "int8")
+    assert d["energy_per_op"]["int8"]["value"] == e.value and d["energy_per_op"]["int8"]["source"] == e.source
+    assert d["static_w"] == ridgeline.get_hardware("phone-npu").static_w.value > 0
+    assert e.source in d["sources"]
+    rc, out, _ = run(capsys, "hardware", "phone-npu")
+    assert rc == 0 and "energy/op" in out and "static_w" in out

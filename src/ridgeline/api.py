@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 
 from .dtypes import DTYPES, get_dtype
+from .energy import op_energy
 from .errors import RidgelineError, check_flag, check_op, check_size, shown
 from .hardware import get_hardware
 from .hardware import registry as hardware_registry
@@ -118,4 +119,4 @@ def op(kind: str, hardware: str = "h100-sxm", dtype: str = "bf16",
 
 __all__ = ["DTYPES", "Crossover", "Estimate", "Profile", "RidgelineError", "SweepResult",
            "crossover", "estimate", "get_dtype", "get_hardware", "get_model", "hardware_registry",
-           "hardware_sources", "make_op", "models", "op", "profile", "sweep", "total"]
+           "hardware_sources", "make_op", "models", "op", "op_energy", "profile", "sweep", "total"]

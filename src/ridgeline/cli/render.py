@@ -272,22 +272,32 @@ def hardware_detail(hw) -> str:
         "",
         (f"ridge point per precision = dense peak / {hw.memory.name} bandwidth "
         f"{fmt.format_si(hw.bandwidth, 'B/s')}:"),
-        fmt.render_table(["dtype", "peak", "ridge", "source"], _ridge_rows(hw), align="lrrl"),
+        fmt.render_table(["dtype", "peak", "ridge", "source", "energy/op", "source"],
+                         _ridge_rows(hw), align="lrrlrl"),
+        "power at a rate = static_w + dynamic energy per run x rate (docs/formulas.md §9)",
         "",
         "sources:",
-        *(f"  {sid}: {hardware_sources().get(sid, '(not in sources.toml)')}" for sid in cited),
+        *(f"  {sid}: {hardware_sources().get(sid, '(not in sources.toml)')}"
+          for sid in sorted(set(cited) | _energy_sources(hw))),
     ])
 
 
 def _ridge_rows(hw) -> list[list[str]]:
-    from ..api import DTYPES
+    """dtype, dense peak, ridge and the energy per op on this device's process node."""
+    from ..api import DTYPES, op_energy
     out = []
     for name, r in ridges(hw).items():
         d = DTYPES[name]
-        peak = hw.peaks[d.peak_key]
+        peak, e_op = hw.peaks[d.peak_key], op_energy(hw, d)
         out.append([name, fmt.format_si(peak.value, d.work_unit + "/s"),
-                    fmt.format_ratio(r, d.work_unit + "/B"), _source(peak)])
+                    fmt.format_ratio(r, d.work_unit + "/B"), _source(peak),
+                    fmt.format_si(e_op.value, f"J/{d.work_unit}"), _source(e_op)])
     return out
+
+
+def _energy_sources(hw) -> set:
+    from ..api import DTYPES, op_energy
+    return {op_energy(hw, DTYPES[n]).source for n in ridges(hw)}
 
 
 def _peak_unit(key: str) -> str:

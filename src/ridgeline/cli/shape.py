@@ -69,6 +69,18 @@ def device_summary(hw) -> dict:
             "ridge": ridges(hw)}
 
 
+def _energy_per_op(hw) -> dict:
+    """Joules per FLOP (or op) per format on this device's node, with the source."""
+    from ..api import DTYPES, op_energy
+    out = {}
+    for name, d in DTYPES.items():
+        if d.peak_key in hw.peaks:
+            f = op_energy(hw, d)
+            out[name] = {"value": f.value, "unit": f"J/{d.work_unit}", "source": f.source,
+                         "estimate": f.estimate, "note": f.note}
+    return out
+
+
 def device_detail(hw) -> dict:
     """``ridgeline hardware NAME --json``: every figure with its unit and cited source."""
     from ..api import hardware_sources
@@ -78,4 +90,8 @@ def device_detail(hw) -> dict:
             "estimate": f.estimate, "note": f.note} for k, f in figs.items()},
         levels={lvl: getattr(hw, lvl).name for lvl in ("memory", "onchip", "weight_store")
                 if getattr(hw, lvl) is not None},
-        sources={f.source: hardware_sources().get(f.source, "") for f in figs.values()})
+        static_w=hw.static_w.value if hw.static_w is not None else 0.0,
+        energy_per_op=_energy_per_op(hw),
+        sources={s: hardware_sources().get(s, "") for s in
+                 sorted({f.source for f in figs.values()}
+                        | {e["source"] for e in _energy_per_op(hw).values()})})
