@@ -501,6 +501,9 @@ def test_crossover_range_is_never_silently_the_default(kw):
     lambda: ridgeline.profile("llama-3-8b", layers=[Layer("a", Gemm(2, 2, 2), count=2.5)]),
     lambda: ridgeline.profile("llama-3-8b", layers=[Layer("a", "gemm")]),
     lambda: ridgeline.profile("llama-3-8b", layers="q_proj"),
+    # array sizes (vectorized ops) in a divisibility check: numpy's "truth value is ambiguous"
+    lambda: Attention(7, np.array([4, 4]), 8, 64, 1, "decode"),
+    lambda: Conv2d(1, np.array([8, 12]), 8, 16, 16, 3, 3, groups=8),
 ])
 def test_bad_input_is_one_clean_error(call):
     with pytest.raises(RidgelineError) as info:

@@ -61,7 +61,7 @@ class Attention:
             set_dim(self, name)
         if not isinstance(self.phase, str) or self.phase not in PHASES:
             raise RidgelineError(f"phase must be 'prefill' or 'decode', got {shown(self.phase)}")
-        if self.heads % self.kv_heads:
+        if np.any(self.heads % self.kv_heads):  # sizes may be arrays (vectorized sweeps)
             raise RidgelineError(
                 f"kv_heads={self.kv_heads} must divide heads={self.heads} (grouped-query attention)")
         check_tensors("attention", queries=self.batch * self.heads * self.seq_len * self.head_dim,

@@ -60,7 +60,7 @@ class Conv2d:
 
     def _check_groups(self):
         g = self.groups
-        if self.in_channels % g or self.out_channels % g:
+        if np.any(self.in_channels % g) or np.any(self.out_channels % g):  # arrays in sweeps
             raise RidgelineError(
                 f"groups={g} must divide in_channels={self.in_channels} "
                 f"and out_channels={self.out_channels}")
