@@ -94,8 +94,9 @@ def flow(request, browser, lab_factory):
 
 
 def engine_layer(track, layer, **override):
-    """The engine's estimate of ``layer`` at the track's default workload (plus overrides)."""
-    prof = ridgeline.profile(track.model, track.hardware, track.dtype,
+    """The engine's estimate of ``layer`` at the track's default workload (plus overrides),
+    under the compulsory model the lab's Parts 1-2 teach (the seed's arithmetic intensity)."""
+    prof = ridgeline.profile(track.model, track.hardware, track.dtype, "compulsory",
                              **dict(track.workload, **override))
     return prof.layer(layer)
 
@@ -231,7 +232,8 @@ class TestTrack:
             assert probes_used(part_text(p, 2)) == i
         assert not submit_enabled(part(p, 2), "Commit probe"), "a sixth probe is possible"
         fixed = {k: v for k, v in t.workload.items() if k != param.replace("-", "_")}
-        c = ridgeline.crossover(t.model, t.probe_layer, param, t.hardware, t.dtype, **fixed)
+        c = ridgeline.crossover(t.model, t.probe_layer, param, t.hardware, t.dtype,
+                                "compulsory", **fixed)
         text = part_text(p, 2)
         if c.crossover is None:
             assert "never crosses" in text
