@@ -5,10 +5,14 @@ Ridge point I* = peak / bandwidth, per precision (Williams, Waterman & Patterson
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 from .dtypes import DType, get_dtype
 from .errors import RidgelineError, check_name, unknown
@@ -152,7 +156,54 @@ def get_hardware(name: str | Hardware) -> Hardware:
     if isinstance(name, Hardware):
         return name
     key = check_name("hardware", name).strip().lower()
+    if key == MEASURED:
+        return measured_machine()
     reg = registry()
     if key not in reg:
         raise unknown("hardware", str(name), reg)
     return reg[key]
+
+
+# ---------------------------------------------------------------- the measured device
+#: The device `ridgeline measure` writes: a hardware.toml entry measured on this machine,
+#: cached as JSON (its "entry" key) with the measurement that produced it.
+MEASURED = "this-machine"
+
+
+def machine_file() -> Path:
+    """Where the measured device is cached: $RIDGELINE_DATA_DIR, else the user's data
+    directory ($XDG_DATA_HOME or ~/.local/share on Linux, ~/Library/Application Support on
+    macOS, %LOCALAPPDATA% on Windows) under ridgeline/, as this-machine.json."""
+    base = os.environ.get("RIDGELINE_DATA_DIR")
+    if base:
+        return Path(base) / "this-machine.json"
+    if sys.platform == "darwin":
+        root = Path.home() / "Library" / "Application Support"
+    elif os.name == "nt":
+        root = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        root = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return root / "ridgeline" / "this-machine.json"
+
+
+def measured_machine() -> Hardware:
+    """The cached ``this-machine`` device; RidgelineError (one line) when it is absent or
+    unreadable, naming the command that (re-)measures it."""
+    path = machine_file()
+    try:
+        stat = path.stat()
+    except OSError:
+        raise RidgelineError(f"{MEASURED} has not been measured yet: run `ridgeline measure` "
+                             f"(it caches the device in {path})") from None
+    return _read_machine(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _read_machine(path: str, mtime_ns: int, size: int) -> Hardware:
+    try:
+        raw = json.loads(Path(path).read_text("utf-8"))["entry"]
+        return _parse(MEASURED, raw)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise RidgelineError(f"the measured device cache {path} is unreadable "
+                             f"({type(exc).__name__}: {exc}); run `ridgeline measure` to "
+                             "re-measure this machine") from None

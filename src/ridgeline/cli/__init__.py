@@ -6,6 +6,7 @@
     ridgeline profile    MODEL
     ridgeline sweep      MODEL [--layer NAME] --param P --from A --to B
     ridgeline ridge      MODEL --layer NAME --param P
+    ridgeline measure    [--quick] [--threads N] [--cached]
 
 Every subcommand takes ``--json`` (``profile`` and ``sweep`` also ``--csv``). Exit status:
 0 ok; 2 bad input, printed as one line ``ridgeline: error: ...``; 1 an internal error, one line
@@ -26,6 +27,7 @@ import sys
 import warnings
 
 from .commands import cmd_hardware, cmd_lab, cmd_op, cmd_profile, cmd_ridge, cmd_sweep
+from .measuring import cmd_measure
 from .parser import PROG, UsageError, build_parser
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -78,5 +80,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 __all__ = ["EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "PROG", "UsageError",
-           "build_parser", "cmd_hardware", "cmd_lab", "cmd_op", "cmd_profile", "cmd_ridge",
-           "cmd_sweep", "main"]
+           "build_parser", "cmd_hardware", "cmd_lab", "cmd_measure", "cmd_op", "cmd_profile",
+           "cmd_ridge", "cmd_sweep", "main"]

@@ -194,6 +194,19 @@ def _device_parsers(sub):
     hw.set_defaults(handler="cmd_hardware")
 
 
+def _measure_parser(sub):
+    me = sub.add_parser("measure", help="measure this machine (device 'this-machine') and check "
+                        "the engine's predictions against real layers")
+    me.add_argument("--quick", action="store_true",
+                    help="fewer repeats, sizes and layers (under a minute on 2 cores)")
+    me.add_argument("--threads", type=whole(maximum=4096), metavar="N",
+                    help="threads for the kernels (default: torch's/the BLAS's own)")
+    me.add_argument("--cached", action="store_true",
+                    help="print the cached measurement instead of measuring again")
+    _add_output(me)
+    me.set_defaults(handler="cmd_measure")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__  # a plain string: ridgeline/__init__ loads the API lazily
     parser = _Parser(prog=PROG, description="Arithmetic intensity, roofline time and energy of "
@@ -203,4 +216,5 @@ def build_parser() -> argparse.ArgumentParser:
     _device_parsers(sub)
     _op_parsers(sub)
     _model_parsers(sub)
+    _measure_parser(sub)
     return parser
