@@ -19,7 +19,7 @@ BAR = 28
 
 def progress_bar(stream=None):
     """A ``progress(done, total, label)`` that redraws one line on a terminal, else is silent."""
-    stream = stream or sys.stderr
+    stream = sys.stderr if stream is None else stream
     if not getattr(stream, "isatty", lambda: False)():
         return lambda done, total, label: None
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..dtypes import DTYPES
 from ..errors import RidgelineError
-from ..hardware import MEASURED, machine_file, registry
+from ..hardware import MEASURED, get_hardware, machine_file, registry
 
 SOURCE = "M1"
 #: The registry device whose (assumed, cited) energy figures a measured CPU borrows.
@@ -101,9 +101,14 @@ def load(path: Path | None = None) -> dict:
                              f"(it caches the device in {path})")
     try:
         data = json.loads(path.read_text("utf-8"))
-        if not isinstance(data, dict) or not isinstance(data.get("entry"), dict):
-            raise TypeError("no device entry")
+        shape = {"entry": dict, "device": dict, "layers": list, "summary": dict}
+        missing = [k for k, t in shape.items() if not isinstance(data, dict)
+                   or not isinstance(data.get(k), t)]
+        if missing:
+            raise TypeError(f"no {', '.join(missing)}")
     except (OSError, ValueError, TypeError) as exc:
         raise RidgelineError(f"the measured device cache {path} is unreadable ({exc}); run "
                              "`ridgeline measure` to re-measure this machine") from None
+    if path == machine_file():
+        get_hardware(MEASURED)  # the entry parses, or the same one-line error
     return data
