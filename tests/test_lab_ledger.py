@@ -147,24 +147,28 @@ def test_corrupt_file_is_kept_aside_and_readable_entries_carried_over(tmp_path):
 
 def test_corruption_found_during_append_is_also_kept_aside(tmp_path):
     path = tmp_path / "l.jsonl"
-    path.write_bytes(b"this is not json\n")
+    Ledger(path).append("probe", "tiny", {"part": 2, "value": 4})
+    damaged = path.read_bytes() + b"this is not json\n"
+    path.write_bytes(damaged)
     led = Ledger(path)
     led.append("lock", "tiny", {"part": 1, "choice": "A"})
     assert led.recovered_from is not None
-    assert Path(led.recovered_from).read_bytes() == b"this is not json\n"
-    assert len(Ledger(path).entries()) == 1
+    assert Path(led.recovered_from).read_bytes() == damaged
+    assert len(Ledger(path).entries()) == 2
 
 
 def test_two_repairs_in_one_second_keep_both_corrupt_files(tmp_path):
     path = tmp_path / "l.jsonl"
     kept = set()
+    Ledger(path).append("probe", "tiny", {"part": 2, "value": 4})
+    entry = path.read_bytes()
     for junk in (b"junk one\n", b"junk two\n"):
-        path.write_bytes(junk)
+        path.write_bytes(entry + junk)
         led = Ledger(path)
         led.entries()
         kept.add(led.recovered_from)
     assert len(kept) == 2
-    assert {Path(k).read_bytes() for k in kept} == {b"junk one\n", b"junk two\n"}
+    assert {Path(k).read_bytes() for k in kept} == {entry + b"junk one\n", entry + b"junk two\n"}
 
 
 # -- concurrency and kills -------------------------------------------------------------------

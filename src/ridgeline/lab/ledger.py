@@ -21,6 +21,17 @@ How a write stays safe (the choice, and why):
   error, a foreign writer), the file is moved aside to ``<name>.corrupt-<timestamp>``, its
   readable entries are carried into a fresh ledger, and :attr:`Ledger.recovered_from` names the
   kept file so the lab can say so.
+* **An odd line is kept, never dropped.** A line that parses and has an entry's shape but odd
+  values (``"part": [1]``, a list as the track, a number as a reflection's text, a list as the
+  design's choices) is *unreadable*: it stays in the file byte for byte, is counted in
+  :attr:`Ledger.unreadable` so the lab can say so, and is skipped by :meth:`Ledger.state` and
+  the reports. Every line the reader kept is written back as the very bytes it read, so a line
+  the reader accepted (``NaN`` included, which Python's ``json`` parses) can never make a later
+  write fail.
+* **Paths are checked, not repaired.** The path is resolved once (symlinks followed), so every
+  writer locks and replaces the same file; a directory, or an existing file in which no line is
+  a ledger entry, is refused with one :class:`~ridgeline.errors.RidgelineError` instead of being
+  renamed aside.
 
 State restore rules (:meth:`Ledger.state`): the first lock per (track, part) wins — a later
 lock, from another tab, say, is refused at append time and the stored one returned; probes keep
@@ -79,57 +90,129 @@ def jsonable(x):
 
 
 def _is_entry(obj) -> bool:
+    """Has an entry's shape: a JSON object with every field and a known kind."""
     return (isinstance(obj, dict) and all(k in obj for k in _FIELDS)
             and obj["kind"] in KINDS and isinstance(obj["payload"], dict))
 
 
-def parse(data: bytes) -> tuple[list[dict], int]:
-    """Entries in a ledger's bytes, and how many non-blank lines were unreadable.
+def _num(x) -> bool:
+    return x is None or (isinstance(x, (int, float)) and not isinstance(x, bool))
 
+
+#: kind -> payload key -> the test its value must pass (only keys that are present are tested)
+_PAYLOAD_RULES = {
+    "lock": {"choice": lambda x: x is None or isinstance(x, str), "number": _num},
+    "probe": {"value": _num},
+    "design": {"choices": lambda x: isinstance(x, dict)
+               and all(isinstance(v, str) for v in x.values()),
+               "result": lambda x: isinstance(x, dict)
+               and isinstance(x.get("reasons", []), list),
+               "batch": _num, "scale": _num, "floor": _num},
+    "reflection": {"text": lambda x: isinstance(x, str)},
+}
+
+
+def well_typed(obj: dict) -> bool:
+    """True if an entry-shaped object's values are the types the lab and reports rely on.
+
+    ``id``/``time`` are strings, ``track`` a non-empty string, ``part`` a whole number, a
+    string or absent (it keys dicts, so a list there crashed the page), and each kind's known
+    payload fields have their types (:data:`_PAYLOAD_RULES`).
+    """
+    if not all(isinstance(obj[k], str) for k in ("id", "time", "track")) or not obj["track"]:
+        return False
+    p = obj["payload"]
+    part = p.get("part")
+    if isinstance(part, bool) or not (part is None or isinstance(part, (int, str))):
+        return False
+    return all(rule(p[k]) for k, rule in _PAYLOAD_RULES[obj["kind"]].items() if k in p)
+
+
+def scan(data: bytes) -> tuple[list[tuple[bytes, dict | None]], int]:
+    """The lines kept from a ledger's bytes and how many lines are corrupt.
+
+    Kept: ``(raw line, entry)`` for a well-typed entry, ``(raw line, None)`` for an unreadable
+    one (entry-shaped, odd values). Corrupt: not JSON, not entry-shaped, or a torn last line.
     Lines are split on b'\\n' only: JSON escapes newlines inside strings, while Python's
     ``splitlines`` would also split on U+2028 and friends, which may appear unescaped.
     """
-    good, bad = [], 0
+    kept, bad = [], 0
     for line in data.split(b"\n"):
         if not line.strip():
             continue
         try:
             obj = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             bad += 1
             continue
         if _is_entry(obj):
-            good.append(obj)
+            kept.append((line, obj if well_typed(obj) else None))
         else:
             bad += 1
     if data and not data.endswith(b"\n"):  # a torn last line, even if it happens to parse
         bad += 1
-    return good, bad
+    return kept, bad
+
+
+def parse(data: bytes) -> tuple[list[dict], int]:
+    """Well-typed entries in a ledger's bytes, and how many non-blank lines are corrupt."""
+    kept, bad = scan(data)
+    return [e for _, e in kept if e is not None], bad
+
+
+def encode_entry(entry: dict) -> bytes:
+    """One entry's line: compact strict JSON (no NaN), UTF-8, newline excluded."""
+    return json.dumps(entry, ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode("utf-8")
 
 
 def encode(entries: list[dict]) -> bytes:
     """The file's bytes: one compact JSON object per line, UTF-8, newline-terminated."""
-    return b"".join(json.dumps(e, ensure_ascii=False, allow_nan=False,
-                               separators=(",", ":")).encode("utf-8") + b"\n" for e in entries)
+    return b"".join(encode_entry(e) + b"\n" for e in entries)
 
 
 class Ledger:
-    """An append-only JSON-lines ledger, safe against crashes and concurrent writers."""
+    """An append-only JSON-lines ledger, safe against crashes and concurrent writers.
 
-    def __init__(self, path=None):
-        self.path = Path(path).expanduser() if path is not None else default_path()
+    ``label`` is how the lab names this ledger to a client (classroom mode: never the server's
+    absolute path); by default the path itself.
+    """
+
+    def __init__(self, path=None, label: str | None = None):
+        raw = Path(path).expanduser() if path is not None else default_path()
+        self.path = Path(os.path.realpath(raw))  # symlinks resolved once, for every writer
         self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.label = label
         self.recovered_from: str | None = None
         self.recovered_entries = 0
+        self.unreadable = 0
+
+    @property
+    def shown(self) -> str:
+        """The ledger's name as shown on the page: the label, else the path."""
+        return self.label if self.label is not None else str(self.path)
+
+    def shown_aside(self) -> str | None:
+        """Where a damaged file was kept, as shown on the page (only the name under a label)."""
+        if self.recovered_from is None:
+            return None
+        return Path(self.recovered_from).name if self.label is not None else self.recovered_from
+
+    def check(self) -> Ledger:
+        """Read once now: raises RidgelineError for a directory or a non-ledger file."""
+        self.entries()
+        return self
 
     # -- reading ---------------------------------------------------------------------------
     def entries(self) -> list[dict]:
-        """All entries, re-read from disk (so other tabs' entries appear)."""
-        good, bad = parse(self._read_bytes())
-        if not bad:
-            return good
-        with self._locked():  # someone else may have repaired it meanwhile
-            return self._read_locked()
+        """All well-typed entries, re-read from disk (so other tabs' entries appear)."""
+        kept, bad = scan(self._read_bytes())
+        if bad:
+            self._refuse_foreign(kept)  # before the lock: a foreign file gets no sidecar
+            with self._locked():  # someone else may have repaired it meanwhile
+                kept = self._read_locked()
+        self.unreadable = sum(1 for _, e in kept if e is None)
+        return [e for _, e in kept if e is not None]
 
     def state(self, track: str) -> dict:
         """One track's progress: locks (first per part), probes, designs, reflections."""
@@ -153,13 +236,18 @@ class Ledger:
             raise RidgelineError("a ledger entry's payload must be a dict")
         entry = {"v": VERSION, "id": uuid.uuid4().hex, "time": now_iso(), "kind": kind,
                  "track": track, "payload": jsonable(payload)}
+        line = encode_entry(entry)  # before the lock: a value that cannot be stored fails here
+        seen, bad = scan(self._read_bytes())
+        if bad:
+            self._refuse_foreign(seen)
         with self._locked():
-            entries = self._read_locked()
+            kept = self._read_locked()
             if kind == "lock":
-                first = first_lock(entries, track, entry["payload"].get("part"))
+                first = first_lock([e for _, e in kept if e is not None], track,
+                                   entry["payload"].get("part"))
                 if first is not None:
                     return first
-            self._write_locked(entries + [entry])
+            self._write_locked([raw for raw, _ in kept] + [line])
         return entry
 
     # -- internals -------------------------------------------------------------------------
@@ -168,17 +256,29 @@ class Ledger:
             return self.path.read_bytes()
         except (FileNotFoundError, NotADirectoryError):  # nothing recorded there yet
             return b""
+        except IsADirectoryError:
+            raise RidgelineError(f"the ledger path {self.shown} is a directory, not a ledger "
+                                 "file; point it at a file name such as ledger.jsonl") from None
 
-    def _read_locked(self) -> list[dict]:
-        """Entries, moving a corrupt file aside first (caller holds the lock)."""
+    def _refuse_foreign(self, kept: list) -> None:
+        """A file with bytes in it but no ledger line is someone else's: refuse, touch nothing."""
+        if not kept and self.path.exists() and self.path.stat().st_size:
+            raise RidgelineError(f"{self.shown} exists and is not a ridgeline ledger (no line "
+                                 "is a ledger entry); it was left untouched: choose another "
+                                 "file")
+
+    def _read_locked(self) -> list[tuple[bytes, dict | None]]:
+        """Kept lines, moving a corrupt ledger aside first (caller holds the lock)."""
         data = self._read_bytes()
-        good, bad = parse(data)
+        kept, bad = scan(data)
         if bad:
+            self._refuse_foreign(kept)
             aside = self._aside_path()
             os.replace(self.path, aside)
-            self._write_locked(good)
-            self.recovered_from, self.recovered_entries = str(aside), len(good)
-        return good
+            self._write_locked([raw for raw, _ in kept])
+            self.recovered_from = str(aside)
+            self.recovered_entries = sum(1 for _, e in kept if e is not None)
+        return kept
 
     def _aside_path(self) -> Path:
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
@@ -189,13 +289,17 @@ class Ledger:
             n += 1
         return aside
 
-    def _write_locked(self, entries: list[dict]) -> None:
-        """Temp file in the same directory, flush + fsync, os.replace, fsync the directory."""
+    def _write_locked(self, lines: list[bytes]) -> None:
+        """Temp file in the same directory, flush + fsync, os.replace, fsync the directory.
+
+        ``lines`` are raw lines without their newline: kept lines exactly as read, so nothing
+        the reader accepted is ever re-encoded (and so can never fail to encode).
+        """
         self._remove_stale_temps()
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
         try:
             with open(tmp, "wb") as f:
-                f.write(encode(entries))
+                f.write(b"".join(ln + b"\n" for ln in lines))
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.path)
