@@ -179,11 +179,13 @@ def test_probes_designs_and_reflections_are_stored_as_they_happen(monkeypatch, t
 
 def test_a_damaged_ledger_is_reported_not_overwritten(monkeypatch, tmp_path):
     path = tmp_path / "l.jsonl"
-    path.write_bytes(b"{not json\n")
+    Ledger(path).append("probe", "cloud", {"part": 2, "value": 8})
+    damaged = path.read_bytes() + b"{not json\n"  # a ledger with a bad line (a file with no
+    path.write_bytes(damaged)                      # ledger line at all is refused instead)
     html, _ = run(monkeypatch, path)
     assert "The ledger file was damaged" in html
     kept = list(tmp_path.glob("l.jsonl.corrupt-*"))
-    assert len(kept) == 1 and kept[0].read_bytes() == b"{not json\n"
+    assert len(kept) == 1 and kept[0].read_bytes() == damaged
     assert kept[0].name in html
 
 

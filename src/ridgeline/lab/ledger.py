@@ -96,7 +96,9 @@ def _is_entry(obj) -> bool:
 
 
 def _num(x) -> bool:
-    return x is None or (isinstance(x, (int, float)) and not isinstance(x, bool))
+    """A number, None or a string: :func:`jsonable` stores inf/NaN as "inf"/"nan", and an
+    older version may have stored text; the readers replay or show these, never crash."""
+    return x is None or (isinstance(x, (int, float, str)) and not isinstance(x, bool))
 
 
 #: kind -> payload key -> the test its value must pass (only keys that are present are tested)
