@@ -5,6 +5,7 @@ kernel for long (the real probes run once each at toy sizes, to show they execut
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -295,3 +296,31 @@ def test_suite_kernels_match_their_operators():
     assert gemm.shape == (3, 5) and isinstance(torch.__version__, str)
     run, skipped = suite.suite(quick=True, torch_available=False)
     assert skipped and run and all(isinstance(s.op, Gemm) for s in run)
+
+
+# ---------------------------------------------------------------- the lab's "Your machine"
+
+
+def test_lab_your_machine_without_a_cache_says_how(data_dir):
+    from ridgeline.lab.machine import your_machine
+    text, chart = your_machine()
+    assert "ridgeline measure" in text and chart is None
+
+
+def test_lab_your_machine_overlays_measured_points(data_dir, monkeypatch):
+    from ridgeline.lab import machine as M
+    _fake_probes(monkeypatch)
+    assert cli.main(["measure", "--quick", "--json"]) == 0
+    data = M.machine_roofline(M.load_report())
+    assert data["ridge"] == pytest.approx(5.0)              # 50 GFLOP/s / 10 GB/s
+    assert data["roof"][-1]["attainable"] == 50 * GB       # flat at the peak past the ridge
+    sq = next(p for p in data["measured"] if p["layer"] == "square 32")
+    # 65,536 FLOP over 3.32^2.4 = 12,288 B = 5.33 FLOP/B; measured 65.5 MFLOP/s
+    assert sq["intensity"] == pytest.approx(65_536 / 12_288) and sq["attainable"] == pytest.approx(65.536e6)
+    assert {p["level"] for p in data["levels"]} == {"L1", "L2", "L3"}
+    text, chart = M.your_machine()
+    assert "Under the roof: 100% of 2 layers" in text
+    assert re.search(r"load average \d+\.\d\d/\d+\.\d\d/\d+\.\d\d, \d+ threads", text)
+    marks = [layer["mark"] for layer in chart.layers]
+    assert {"type": "point", "shape": "diamond", "filled": True, "size": 60, "color": "black"} in marks
+    json.loads(chart._mime_()[1])  # a valid, finite spec
