@@ -29,10 +29,12 @@ def _():
 
 
 @app.cell(hide_code=True)
-def _(Ledger, mo):
+def _(CR, mo, student):
     # The ledger is the only store of progress; the revision counters only tell cells
     # to re-read it (one per kind of entry, so a saved reflection does not re-run a chart).
-    ledger = Ledger()
+    # Classroom mode: the student's own ledger, and nothing below runs until one is named.
+    ledger = CR.lab_ledger(student)
+    mo.stop(ledger is None)
     # one counter per part's lock: locking Part 1 must not rebuild Part 2's half-filled form
     get_lock1_rev, set_lock1_rev = mo.state(0)
     get_lock2_rev, set_lock2_rev = mo.state(0)
@@ -48,8 +50,8 @@ def _(Ledger, mo):
         """Append to the ledger; a failed write is shown on the page, never swallowed."""
         try:
             entry = ledger.append(kind, track_key, payload)
-        except OSError as exc:
-            set_write_error(f"Your {kind} was not saved to {ledger.path}: {exc}")
+        except (OSError, ValueError) as exc:  # ValueError: RidgelineError, a refused path
+            set_write_error(f"Your {kind} was not saved to {ledger.shown}: {exc}")
             return None
         set_write_error(None)
         return entry
@@ -67,6 +69,28 @@ def _(mo):
     **Lock** a prediction → explore the **Workbench** → see the **Reveal** → **Reflect**.
     Every lock, probe, design and reflection is saved to your local ledger as it happens.
     """)
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    # Classroom mode (ridgeline lab --class-dir): who is working, before the track picker.
+    from ridgeline.lab import classroom as CR
+    _q = CR.current_student(None, mo.query_params().get(CR.QUERY_KEY))
+    student_form = (mo.ui.text(value=_q or "", label="Your name or student ID").form(
+        submit_button_label="Start", bordered=False) if CR.class_dir() else None)
+    student_form  # noqa: B018 - a cell's last expression is its output
+    return CR, student_form
+
+
+@app.cell(hide_code=True)
+def _(CR, mo, student_form):
+    _params = mo.query_params()  # not bound to a global: setting it re-runs no cell
+    student = (CR.current_student(student_form.value, _params.get(CR.QUERY_KEY))
+               if student_form is not None else None)
+    if student is not None and _params.get(CR.QUERY_KEY) != student:
+        _params[CR.QUERY_KEY] = student  # the personal link: a reload comes back here
+    mo.md(CR.identity_markdown(student)) if student_form is not None else None
+    return (student,)
 
 
 @app.cell(hide_code=True)
@@ -96,12 +120,19 @@ def _(T, get_hardware, mo, track, views):
 
 
 @app.cell(hide_code=True)
-def _(ledger, mo):
-    ledger.entries()  # reading finds (and keeps aside) a damaged file before anything else
-    mo.callout(mo.md(
-        f"The ledger file was damaged. It was kept aside as `{ledger.recovered_from}` and its "
+def _(RidgelineError, ledger, mo):
+    try:
+        ledger.entries()  # reading finds (and keeps aside) a damaged file before anything else
+    except RidgelineError as _exc:  # a directory or someone else's file: refused, untouched
+        mo.stop(True, mo.callout(mo.md(str(_exc)), kind="danger"))
+    mo.vstack([mo.callout(mo.md(
+        f"The ledger file was damaged. It was kept aside as `{ledger.shown_aside()}` and its "
         f"{ledger.recovered_entries} readable entries were restored; nothing was "
-        "overwritten."), kind="warn") if ledger.recovered_from else None
+        "overwritten."), kind="warn") if ledger.recovered_from else None,
+        mo.callout(mo.md(
+            f"{ledger.unreadable} line(s) of the ledger are unreadable (odd values): they are "
+            "kept in the file as they are and left out of the page and the report."),
+            kind="warn") if ledger.unreadable else None])
 
 
 @app.cell(hide_code=True)
@@ -600,6 +631,15 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
+def _(mo):
+    # "Your machine": the device `ridgeline measure` cached, its measured roofline and the
+    # suite's layers (predicted vs measured); self-contained, reads the cache file only
+    from ridgeline.lab.machine import your_machine
+    _text, _chart = your_machine()
+    mo.vstack([mo.md(_text), _chart])
+
+
+@app.cell(hide_code=True)
 def _(get_design_rev, get_lock1_rev, get_lock2_rev, get_lock3_rev, get_notes_rev,
       get_probes_rev, ledger, mo, report):
     get_lock1_rev(), get_lock2_rev(), get_lock3_rev()
@@ -615,7 +655,7 @@ def _(get_design_rev, get_lock1_rev, get_lock2_rev, get_lock3_rev, get_notes_rev
                         filename="ridgeline-report.md", mimetype="text/markdown",
                         label="Download report (Markdown)"),
         ], justify="start"),
-        mo.md(f"*Ledger: `{ledger.path}` · {sum(len(s['locks']) for s in _states.values())} "
+        mo.md(f"*Ledger: `{ledger.shown}` · {sum(len(s['locks']) for s in _states.values())} "
               f"locks across {len(_states)} track(s).*"),
     ])
 
