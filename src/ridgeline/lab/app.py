@@ -597,9 +597,9 @@ def _(C, charts, mo, submitted, track, views):
         mo.md(views.submitted_markdown(submitted, _all)),
         charts.design_chart(views.design_rows(_all), views.design_point(_p),
                             _all[0].floor if _all else track.intensity_floor,
-                            _all[0].energy_budget_j if _all else None, unit=track.work_unit,
+                            track.power_budget_w, y_field="power_w", unit=track.work_unit,
                             ridge=_all[0].ridge if _all else None,
-                            y_title="Energy per inference (J); budget = power budget / rate"),
+                            y_title="Power at the required rate (W); budget line"),
     ])
 
 
@@ -641,15 +641,16 @@ def _(mo):
 
 @app.cell(hide_code=True)
 def _(get_design_rev, get_lock1_rev, get_lock2_rev, get_lock3_rev, get_notes_rev,
-      get_probes_rev, ledger, mo, report):
+      get_probes_rev, ledger, mo, report, student):
     get_lock1_rev(), get_lock2_rev(), get_lock3_rev()
     get_probes_rev(), get_design_rev(), get_notes_rev()
     _states = ledger.states()
     mo.vstack([
         mo.md("## Report\n\nEverything you locked, probed, designed and wrote, for every track."),
         mo.hstack([
-            mo.download(data=lambda: report.report_json_bytes(ledger.states()),
-                        filename="ridgeline-report.json", mimetype="application/json",
+            mo.download(data=lambda: report.report_json_bytes(ledger.states(), student),
+                        filename=f"ridgeline-report{'-' + student if student else ''}.json",
+                        mimetype="application/json",
                         label="Download report (JSON)"),
             mo.download(data=lambda: report.report_markdown(ledger.states()).encode("utf-8"),
                         filename="ridgeline-report.md", mimetype="text/markdown",

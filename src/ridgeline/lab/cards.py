@@ -57,9 +57,21 @@ def _log_dial(intensity: float, ridge: float, decades: float = 3.0) -> float:
 
 
 def layer_card(track, layer: str, batch=None, scale=None, memory_model="compulsory") -> dict:
-    """The Layer Profiler card for ``layer`` of the track's model at a slider position."""
+    """The Layer Profiler card for ``layer`` of the track's model at a slider position: the
+    seed's arithmetic intensity (compulsory traffic), plus under ``placed`` where the bytes
+    really live and what time and energy that costs (docs/formulas.md §14)."""
     p = track_profile(track, batch, scale, memory_model=memory_model)
-    return card_from_estimate(p.layer(layer), p.layer_groups.get(layer, ""))
+    card = card_from_estimate(p.layer(layer), p.layer_groups.get(layer, ""))
+    placed = track_profile(track, batch, scale, memory_model="placed").layer(layer)
+    return card | {"placed": placed_summary(placed)}
+
+
+def placed_summary(e: Estimate) -> dict:
+    """One copy of a layer under the placed model: bytes off and on chip, time, energy, why."""
+    n = e.count
+    return {"offchip_bytes": float(e.bytes.total) / n, "onchip_bytes": float(e.onchip_bytes) / n,
+            "time_s": float(e.time_s) / n, "energy_j": float(e.energy_j) / n,
+            "bound": _py(e.bound), "where": e.placement.get("reason", "")}
 
 
 def compare_linear_conv(track, batch=None, scale=None) -> dict:

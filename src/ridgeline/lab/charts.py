@@ -233,7 +233,8 @@ def design_chart(designs: list[dict], mine: dict | None, floor: float, y_cap: fl
     ys = _positive([d[y_field] for d in designs] + [y_cap] + ([mine[y_field]] if mine else []))
     xlo, xhi = min(xs) / 2, max(xs) * 2
     ylo, yhi = min(ys) / 2, max(ys) * 2
-    x = _q("intensity", f"Aggregate intensity ({unit}/B, log)", log=True, domain=(xlo, xhi))
+    x = _q("intensity", f"Aggregate arithmetic intensity ({unit}/B, log)", log=True,
+           domain=(xlo, xhi))
     y = _q(y_field, f"{y_title} (log)", log=True, domain=(ylo, yhi), si=True)
     rows = [{"label": d.get("label", ""), "intensity": d["intensity"], y_field: d[y_field],
              "status": "PASS" if d.get("passes") else "FAIL"} for d in designs]

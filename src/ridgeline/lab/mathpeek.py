@@ -108,15 +108,23 @@ def attention_latex(op: Attention, s: float, onchip: OnChip | None = None) -> st
     return head + rf"{{({denom}) \cdot {_i(s)}}} = {_i(value)}"
 
 
-def energy_latex(e: Estimate, e_op: float, e_mem: float, e_w: float) -> str:
-    """E = FLOPs.e_op + activation bytes.e_mem + weight bytes.e_weights (one copy)."""
+def energy_latex(e: Estimate, e_op: float, e_mem: float, e_w: float, e_on: float = 0.0) -> str:
+    """E = F.e_op + B_act.e_mem + B_w.e_w + B_on.e_on + P_static.t for one copy, with the
+    estimate's own bytes per level (docs/formulas.md §8, §14); equals ``e.energy_j / count``."""
     n = e.count
     fl, act, wts = float(e.flops) / n, float(e.bytes.activations) / n, float(e.bytes.weights) / n
-    value = fl * e_op + act * e_mem + wts * e_w + float(e.energy_static_j) / n
-    static = r" + P_{\text{static}} t" if float(e.energy_static_j) else ""
-    return (r"E = F \cdot e_{op} + B_{act} \cdot e_{mem} + B_{w} \cdot e_{w}" + static + " = "
-            rf"{_i(fl)} \cdot {_i(e_op * 1e12)}\,\text{{pJ}} + {_i(act)} \cdot {_i(e_mem * 1e12)}\,\text{{pJ}}"
-            rf" + {_i(wts)} \cdot {_i(e_w * 1e12)}\,\text{{pJ}} = {_i(value)}\ \text{{J}}")
+    on, stat = float(e.onchip_bytes) / n, float(e.energy_static_j) / n
+    value = fl * e_op + act * e_mem + wts * e_w + on * e_on + stat
+    terms = [rf"{_i(fl)} \cdot {_i(e_op * 1e12)}\,\text{{pJ}}", rf"{_i(act)} \cdot {_i(e_mem * 1e12)}\,\text{{pJ}}",
+             rf"{_i(wts)} \cdot {_i(e_w * 1e12)}\,\text{{pJ}}"]
+    head = r"E = F \cdot e_{op} + B_{mem} \cdot e_{mem} + B_{w} \cdot e_{w}"
+    if on:
+        head += r" + B_{chip} \cdot e_{chip}"
+        terms.append(rf"{_i(on)} \cdot {_i(e_on * 1e12)}\,\text{{pJ}}")
+    if stat:
+        head += r" + P_{\text{static}}\, t"
+        terms.append(rf"{_i(float(e.static_w))}\,\text{{W}} \cdot {_i(float(e.time_s) / n)}\,\text{{s}}")
+    return f"{head} = " + " + ".join(terms) + rf" = {_i(value)}\ \text{{J}}"
 
 
 def roofline_latex(e: Estimate) -> str:
@@ -147,11 +155,12 @@ def math_peek(track, layer=None, batch=None, scale=None) -> dict:
     ops = {l.name: l.op for l in track_layers(t, batch, scale)}
     hw = get_hardware(t.hardware)
     s, onchip = get_dtype(t.dtype).bytes, hw.onchip_elements(t.dtype)
-    e = track_profile(t, batch, scale, memory_model=PEEK_MEMORY_MODEL).layer(layer)
+    # time and energy where the bytes really live (placed); the intensity forms are the seed's
+    e = track_profile(t, batch, scale, memory_model="placed").layer(layer)
     w_level = hw.weight_store if e.weights_in == "weight_store" else hw.memory
     out = {"layer": op_latex(ops[layer], s, onchip),
            "energy": energy_latex(e, op_energy(hw, t.dtype).value, hw.memory.energy_per_byte.value,
-                                  w_level.energy_per_byte.value),
+                                  w_level.energy_per_byte.value, hw.onchip.energy_per_byte.value),
            "roofline": roofline_latex(e),
            "gemm": op_latex(ops[t.linear_layer], s, onchip)}
     return out | _first_forms(t, ops, s, onchip)

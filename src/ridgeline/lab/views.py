@@ -12,6 +12,7 @@ import math
 import re
 
 from ..format import format_ratio, format_si
+from .card_text import card_pairs
 from .mathpeek import latex_number
 
 #: Characters that mean something to markdown, HTML or marimo's LaTeX ($ … $, \( … \), \[ … \]).
@@ -127,26 +128,6 @@ def slider_steps(lo: int, hi: int, default: int) -> list[int]:
         stops.add(x)
         x //= 2
     return sorted(s for s in stops if lo <= s <= hi)
-
-
-def card_pairs(est: dict, unit: str = "FLOP") -> list[tuple[str, str]]:
-    """Layer Profiler card rows from an estimate's JSON (``Estimate.to_dict()``).
-
-    FLOPs = 2 x MACs is stated beside the count; bytes keep their named breakdown.
-    """
-    b = est["bytes"]
-    rows = [("MACs", format_si(est["macs"], "MAC")),
-            ("FLOPs", f"{format_si(est['flops'], unit)}  (= 2 × MACs)")]
-    for kind in ("weights", "inputs", "outputs", "kv_cache"):
-        if b.get(kind):
-            rows.append((f"Bytes: {kind.replace('_', ' ')}", format_si(b[kind], "B")))
-    rows += [("Bytes: total", format_si(b["total"], "B")),
-             ("Intensity", format_ratio(est["intensity"], f"{unit}/B")),
-             ("Ridge", format_ratio(est["ridge"], f"{unit}/B")),
-             ("Bound", f"{est['bound']}-bound"),
-             ("Time", format_si(est["time_s"], "s")),
-             ("Energy", format_si(est["energy_j"], "J"))]
-    return rows
 
 
 def card_markdown(est: dict, unit: str = "FLOP") -> str:
@@ -327,14 +308,14 @@ def design_markdown(r, track) -> str:
     out += ["", "| Quantity | Your design | Requirement |", "|---|---:|---:|",
             (f"| Power at {format_ratio(_get(r, 'rate_hz', track.rate_hz))} runs/s | "
             f"{format_si(r.power_w, 'W')} | ≤ {format_si(_get(r, 'power_budget_w', track.power_budget_w), 'W')} |"),
-            (f"| Aggregate intensity | {format_ratio(r.intensity, u + '/B')} | "
+            (f"| Aggregate arithmetic intensity | {format_ratio(r.intensity, u + '/B')} | "
             f"≥ {format_ratio(_get(r, 'floor', track.intensity_floor), u + '/B')} (floor) |"),
             f"| Ridge of the device | {format_ratio(_get(r, 'ridge', 0.0), u + '/B')} | |",
             (f"| Time per inference | {format_si(r.time_s, 's')} | "
             f"≤ {format_si(_get(r, 'time_budget_s', track.deadline_s), 's')} |"),
-            f"| Energy per inference | {format_si(r.energy_j, 'J')} | |",
+            f"| Energy per inference (where the bytes live) | {format_si(r.energy_j, 'J')} | |",
             f"| Work | {format_si(r.flops, u)} | |",
-            f"| Bytes moved | {format_si(r.bytes, 'B')} | |"]
+            f"| Bytes, every operand once (arithmetic) | {format_si(r.bytes, 'B')} | |"]
     return "\n".join(out)
 
 
@@ -352,9 +333,10 @@ def design_peek(r, track) -> str:
         "**Aggregate intensity** (sum over the layers, not an average of ratios)", "", "$$",
         (rf"I = \frac{{\sum_\ell F_\ell}}{{\sum_\ell B_\ell}} = \frac{{{_tex(r.flops)}\ \text{{{u}}}}}"
         rf"{{{_tex(r.bytes)}\ \text{{B}}}} = {_tex(r.intensity)}\ \text{{{u}/B}}"), "$$", "",
-        "**Power at the required rate**", "", "$$",
-        (rf"P = E \times r = {_tex(r.energy_j)}\ \text{{J}} \times {_tex(_get(r, 'rate_hz', track.rate_hz))}\ "
-        rf"\text{{/s}} = {_tex(r.power_w)}\ \text{{W}}"), "$$"])
+        "**Power at the required rate** (static power all the time, dynamic energy per run)", "", "$$",
+        (rf"P = P_{{\text{{static}}}} + E_{{\text{{dyn}}}} \times r = {_tex(_get(r, 'static_w', 0.0))}\ \text{{W}} + "
+         rf"{_tex(r.energy_j - _get(r, 'static_w', 0.0) * r.time_s)}\ \text{{J}} \times "
+         rf"{_tex(_get(r, 'rate_hz', track.rate_hz))}\ \text{{/s}} = {_tex(r.power_w)}\ \text{{W}}"), "$$"])
 
 
 _tex = latex_number  # 4 significant figures with LaTeX powers of ten, as the math peek
