@@ -217,3 +217,13 @@ def test_crossover_bad_input():
         ridgeline.crossover(LLAMA, "q_proj", "batch", lo=64, hi=8)
     with pytest.raises(RidgelineError, match="no fp8 peak"):
         ridgeline.crossover(LLAMA, "q_proj", "batch", hardware="a100-80gb", dtype="fp8")
+
+
+def test_sweep_rows_are_strict_json_for_a_layer_kept_on_chip():
+    # placed: ds-cnn's avgpool reads the conv output on chip and writes 64 values per batch
+    # item that the fc reads on chip too -> no off-chip bytes, intensity +inf -> null in JSON
+    import json
+    rows = ridgeline.sweep("ds-cnn", "batch", 1, 4, 2, layer="avgpool", hardware="a100-80gb",
+                           dtype="bf16").rows()
+    text = json.dumps(rows, allow_nan=False)  # raises on inf/nan
+    assert all(r["intensity"] is None or r["intensity"] > 0 for r in json.loads(text))

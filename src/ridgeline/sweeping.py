@@ -44,7 +44,9 @@ class SweepResult:
 
 
 def _py(x):
-    return x.item() if isinstance(x, np.generic) else x
+    """A JSON-ready value: numpy to Python, infinity (a layer kept wholly on chip) to None."""
+    x = x.item() if isinstance(x, np.generic) else x
+    return None if isinstance(x, float) and not np.isfinite(x) else x
 
 
 def _check_param(recipe, param: str):
