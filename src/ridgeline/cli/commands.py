@@ -72,25 +72,67 @@ def _workload(args, recipe) -> dict:
             "resolution": args.resolution, "frames": args.frames, "flash": args.flash}
 
 
+def _recipe(args):
+    """MODEL as a recipe: a built-in name, a Hugging Face config.json, or --torch's factory
+    (the last two imported: ridgeline.importers, torch and transformers loaded only then)."""
+    from ..api import get_model
+    if args.torch:
+        if args.model:
+            raise UsageError("give MODEL or --torch PKG.MODULE:FACTORY, not both")
+        from ..importers import torch_recipe
+        return torch_recipe(args.torch, args.input_shape or [], args.meta)
+    if args.model is None:
+        raise UsageError("MODEL is required: a model name, path/to/config.json or "
+                         "--torch PKG.MODULE:FACTORY")
+    if args.input_shape or args.meta:
+        raise UsageError("--input-shape and --meta go with --torch PKG.MODULE:FACTORY")
+    if args.model.lower().endswith(".json"):
+        from ..importers import hf_recipe
+        return hf_recipe(args.model)
+    return get_model(args.model)
+
+
+def _import_lines(recipe) -> list[str]:
+    """An imported model's unsupported ops and notes (from its last trace), for the table."""
+    last = getattr(recipe.config, "last", None)
+    if last is None:
+        return []
+    return last.unsupported_lines + [f"note: {n}" for n in last.notes]
+
+
+def _plot(args, make) -> None:
+    """--plot FILE: write the chart ``make()`` builds; say so on stderr (stdout stays data)."""
+    if args.plot:
+        from ..plot import write  # checks the suffix before any work is done
+        print(f"{PROG}: wrote {write(make(), args.plot)}", file=sys.stderr)
+
+
 def cmd_profile(args) -> int:
-    from ..api import get_hardware, get_model, profile
-    if is_onnx_path(args.model):  # a user's own model: see "profile an ONNX file" below
+    from ..api import get_hardware, profile
+    if args.model and is_onnx_path(args.model):  # a user's own graph: see below
         return cmd_profile_onnx(args)
-    if args.max_mb is not None:
-        raise UsageError("--max-mb caps an ONNX file's graph; a built-in model has none")
-    recipe = get_model(args.model)
+    if args.max_mb is not None or args.dims:
+        raise UsageError("--max-mb and --dims are for an ONNX file's graph")
+    recipe = _recipe(args)
     prof = profile(recipe, args.hardware, args.dtype, args.memory_model, **_workload(args, recipe))
+    hw = get_hardware(prof.hardware)
+    _plot(args, lambda: _profile_chart(prof, hw))
     if args.json:
         emit_json(profile_json(prof, recipe.title))
         return 0
     if args.csv:
         render.emit_csv(render.PROFILE_CSV, [render.csv_row(d) for d in prof.to_dict()["layers"]])
         return 0
-    hw = get_hardware(prof.hardware)
     print(f"{recipe.title} ({recipe.key}) on {hw.name} ({hw.key}), {prof.dtype}: "
           f"{render.workload_text(prof.workload, recipe)}")
     _print_profile(prof, hw, recipe.title, bool(prof.workload.flash))
+    for line in _import_lines(recipe):
+        print(line)
     return 0
+
+
+def _profile_chart(prof, hw):
+    return _chart("profile", prof, hw)
 
 
 def _print_profile(prof, hw, title: str, flash: bool) -> None:
@@ -112,24 +154,33 @@ def is_onnx_path(model: str) -> bool:
     return model.lower().endswith(".onnx")
 
 
-def _onnx_options(args) -> None:
-    """An exported graph has fixed shapes: only a symbolic batch size can still be set."""
+def _onnx_options(args) -> dict:
+    """An exported graph has fixed shapes: only symbolic sizes can still be set (--batch,
+    --dims NAME=VALUE). Returns the --dims as {name: value}."""
     fixed = {"seq_len": "--seq-len", "phase": "--phase", "resolution": "--resolution",
-             "frames": "--frames", "flash": "--flash"}
-    given = [flag for attr, flag in fixed.items() if getattr(args, attr) is not None]
+             "frames": "--frames", "flash": "--flash", "torch": "--torch"}
+    given = [flag for attr, flag in fixed.items() if getattr(args, attr)]
     if given:
         raise UsageError(f"{', '.join(given)} cannot change an ONNX model's shapes (they are "
-                         "fixed by the export); only --batch sets a symbolic batch size")
+                         "fixed by the export); --batch and --dims NAME=VALUE set symbolic sizes")
+    dims = {}
+    for item in args.dims or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip().isdigit() or int(value) < 1:
+            raise UsageError(f"--dims takes NAME=VALUE with a whole VALUE >= 1, got {item!r}")
+        dims[key.strip()] = int(value)
+    return dims
 
 
 def cmd_profile_onnx(args) -> int:
     from ..api import get_hardware
     from ..importers import from_onnx, profile_layers
-    _onnx_options(args)
+    dims = _onnx_options(args)
     max_bytes = None if args.max_mb is None else args.max_mb * 1_000_000
-    layers = from_onnx(args.model, batch=args.batch, max_bytes=max_bytes)
+    layers = from_onnx(args.model, batch=args.batch, dims=dims or None, max_bytes=max_bytes)
     prof = profile_layers(layers, args.hardware or "h100-sxm", args.dtype or "bf16",
                           args.memory_model, title=layers.name)
+    _plot(args, lambda: _profile_chart(prof, get_hardware(prof.hardware)))
     if args.json:
         emit_json(onnx_profile_json(prof, layers, args.model))
         return 0
@@ -154,13 +205,14 @@ def cmd_profile_onnx(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from ..api import get_hardware, get_model, sweep
-    recipe = get_model(args.model)
+    from ..api import get_hardware, sweep
+    recipe = _recipe(args)
     fixed = _workload(args, recipe)
     res = sweep(recipe, args.param, args.start, args.stop, args.points, log=not args.linear,
                 layer=args.layer, hardware=args.hardware, dtype=args.dtype,
                 memory_model=args.memory_model, **fixed)
     rows, e = res.rows(), res.estimate
+    _plot(args, lambda: _chart("sweep", res, rows))
     if args.json:
         emit_json(sweep_json(res, rows))
         return 0
@@ -182,11 +234,12 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_ridge(args) -> int:
-    from ..api import crossover, get_model
-    recipe = get_model(args.model)
+    from ..api import crossover
+    recipe = _recipe(args)
     fixed = _workload(args, recipe)
     x = crossover(recipe, args.layer, args.param, args.hardware, args.dtype, args.memory_model,
                   **fixed)
+    _plot(args, lambda: _ridge_chart(args, recipe, x, fixed))
     if args.json:
         emit_json(x.to_dict())
         return 0
@@ -194,6 +247,17 @@ def cmd_ridge(args) -> int:
           f"memory model {args.memory_model}: scaling {x.param}")
     print("\n".join(render.ridge_lines(x)))
     return 0
+
+
+def _chart(builder: str, *data, **kw):
+    from ..plot import CHARTS
+    return CHARTS[builder](*data, **kw)
+
+
+def _ridge_chart(args, recipe, x, fixed):
+    """The layer's intensity over the crossover's search range, the crossover marked."""
+    return _chart("ridge", recipe, x, hardware=args.hardware, dtype=args.dtype,
+                  memory_model=args.memory_model, **fixed)
 
 
 # ---------------------------------------------------------------- hardware and lab

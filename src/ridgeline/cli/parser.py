@@ -147,14 +147,18 @@ def _model_parsers(sub):
     sw = sub.add_parser("sweep", help="one layer (or the whole model) as a parameter grows")
     rd = sub.add_parser("ridge", help="where a layer crosses the ridge point")
     for p in (pr, sw, rd):
-        p.add_argument("model", metavar="MODEL", type=name("a model name"),
-                       help="e.g. llama-3-70b, llama-3-8b, resnet50"
-                       + (", or path/to/model.onnx (imported)" if p is pr else ""))
+        p.add_argument("model", metavar="MODEL", type=name("a model name"), nargs="?",
+                       help="e.g. llama-3-70b, llama-3-8b, resnet50, or a Hugging Face "
+                       "path/to/config.json" + (", or path/to/model.onnx" if p is pr else "")
+                       + " (or --torch)")
         _add_device(p, defaults=False)
         _add_workload(p)
+        _add_import(p)
     pr.add_argument("--max-mb", type=whole(maximum=1_000_000), metavar="MB",
                     help="ONNX only: the largest graph to read, in MB, weights' values excluded "
                          "(default 256, or $RIDGELINE_ONNX_MAX_MB)")
+    pr.add_argument("--dims", action="append", metavar="NAME=VALUE",
+                    help="ONNX only: a value for a symbolic dimension (repeatable)")
     for p in (sw, rd):
         p.add_argument("--param", choices=SWEEP_PARAMS, required=True,
                        help="the parameter to scale (overrides its fixed value)")
@@ -169,6 +173,17 @@ def _model_parsers(sub):
     pr.set_defaults(handler="cmd_profile")
     sw.set_defaults(handler="cmd_sweep")
     rd.set_defaults(handler="cmd_ridge")
+
+
+def _add_import(p):
+    p.add_argument("--torch", metavar="PKG.MODULE:FACTORY",
+                   help="profile your own PyTorch model: FACTORY() returns a torch.nn.Module")
+    p.add_argument("--input-shape", action="append", metavar="1x3x224x224[:int64]",
+                   help="--torch: one input's shape (repeat per input; :int64 for token ids)")
+    p.add_argument("--meta", action="store_true",
+                   help="--torch: build and run the model on the meta device (no memory)")
+    p.add_argument("--plot", metavar="FILE", help="also write the roofline (profile) or "
+                   "trajectory (sweep, ridge) chart: .svg, .png or .html")
 
 
 def _sweep_range(sw):

@@ -32,6 +32,19 @@ def from_onnx(path_or_model, *, batch: int | None = None, dims: dict | None = No
     return _from_onnx(path_or_model, batch=batch, dims=dims, name=name, max_bytes=max_bytes)
 
 
+def torch_recipe(spec: str, input_shapes: list[str], meta: bool = False):
+    """``PKG.MODULE:FACTORY`` + input shapes -> a Recipe re-traced at any workload (sweeps,
+    crossovers; see torch_factory)."""
+    from .torch_factory import torch_recipe as _torch_recipe
+    return _torch_recipe(spec, input_shapes, meta)
+
+
+def hf_recipe(path: str):
+    """A Hugging Face config.json -> a Recipe built on the meta device (see hf_config)."""
+    from .hf_config import hf_recipe as _hf_recipe
+    return _hf_recipe(path)
+
+
 def profile_layers(layers: list[Layer], hardware: str = "h100-sxm", dtype: str = "bf16",
                    memory_model: str = DEFAULT_MEMORY_MODEL, title: str | None = None) -> Profile:
     """Profile any list of Layers (an import) through the same pipeline as ``ridgeline.profile``.
@@ -44,4 +57,5 @@ def profile_layers(layers: list[Layer], hardware: str = "h100-sxm", dtype: str =
     return run(list(layers), get_hardware(hardware), get_dtype(dtype), memory_model, title=name)
 
 
-__all__ = ["ImportedLayers", "from_onnx", "from_torch", "profile_layers"]
+__all__ = ["ImportedLayers", "from_onnx", "from_torch", "hf_recipe", "profile_layers",
+           "torch_recipe"]
