@@ -197,16 +197,21 @@ def _sweep_range(sw):
 
 
 def _device_parsers(sub):
-    lab = sub.add_parser("lab", help="open the interactive lab in the browser")
-    lab.add_argument("--host", default="127.0.0.1", type=name("an address"),
-                     help="address to bind (default 127.0.0.1; anything else exposes the lab)")
-    lab.add_argument("--port", type=whole(minimum=0, maximum=65_535), default=2718)
-    _add_output(lab)
-    lab.set_defaults(handler="cmd_lab")
+    from .lab import add_lab_parsers  # lab, class-report, export-site (it imports this module)
+    add_lab_parsers(sub)
     hw = sub.add_parser("hardware", help="list devices, or every figure of one with its source")
     hw.add_argument("name", nargs="?", metavar="NAME", type=name("a device name"))
     _add_output(hw)
     hw.set_defaults(handler="cmd_hardware")
+
+
+def _challenge_parser(sub):
+    ch = sub.add_parser("challenge", help="the lab's Part 3 answer key for a track: the start, "
+                        "the energy/intensity frontier and every passing operator mix")
+    ch.add_argument("track", metavar="TRACK", type=name("a track name"),
+                    help="cloud, edge, mobile or tiny")
+    _add_output(ch)
+    ch.set_defaults(handler="cmd_challenge")
 
 
 def _measure_parser(sub):
@@ -232,4 +237,5 @@ def build_parser() -> argparse.ArgumentParser:
     _op_parsers(sub)
     _model_parsers(sub)
     _measure_parser(sub)
+    _challenge_parser(sub)
     return parser

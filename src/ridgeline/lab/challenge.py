@@ -64,6 +64,7 @@ class DesignResult:
     checks: dict = field(default_factory=dict)  # power/intensity/deadline/fits -> passed?
     weights_in: str = "memory"  # or "weight_store": too big beside the activations, from flash
     static_w: float = 0.0       # the device's static power, paid idle or busy
+    bound: str = ""             # the whole design's bound where the bytes live (placed)
 
     @property
     def ridge_ratio(self) -> float:
@@ -284,7 +285,8 @@ def _totals(prof) -> dict:
     e = prof.totals
     return {"flops": float(e.flops), "bytes": float(e.arithmetic_bytes), "time_s": float(e.time_s),
             "energy_j": float(e.energy_j), "ridge": float(e.ridge),
-            "static_w": float(e.static_w), "dynamic_j": float(e.energy_compute_j + e.energy_memory_j)}
+            "static_w": float(e.static_w), "dynamic_j": float(e.energy_compute_j + e.energy_memory_j),
+            "bound": str(e.bound)}
 
 
 @lru_cache(maxsize=4096)
@@ -329,7 +331,7 @@ def evaluate_design(track, choices: dict, batch=None, scale=None, floor=None) ->
         ridge=tot["ridge"], rate_hz=rate, time_budget_s=budget_s,
         energy_budget_j=t.power_budget_w / rate, power_budget_w=t.power_budget_w, floor=floor,
         fits=checks["fits"], dtype=dtype, checks=checks, weights_in=cap.weights_in,
-        static_w=tot["static_w"])
+        static_w=tot["static_w"], bound=tot["bound"])
 
 
 def _capacity_reason(cap) -> str:
