@@ -631,15 +631,6 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    # "Your machine": the device `ridgeline measure` cached, its measured roofline and the
-    # suite's layers (predicted vs measured); self-contained, reads the cache file only
-    from ridgeline.lab.machine import your_machine
-    _text, _chart = your_machine()
-    mo.vstack([mo.md(_text), _chart])
-
-
-@app.cell(hide_code=True)
 def _(get_design_rev, get_lock1_rev, get_lock2_rev, get_lock3_rev, get_notes_rev,
       get_probes_rev, ledger, mo, report, student):
     get_lock1_rev(), get_lock2_rev(), get_lock3_rev()
