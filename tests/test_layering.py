@@ -18,7 +18,7 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / "src" / "ridgeline"
 HEAVY = ("marimo", "altair", "pandas", "torch", "onnx")
 #: Paths (relative to the package) that sit above the core and may use more.
-NOT_CORE = ("lab", "importers", "cli", "measure", "__main__.py")
+NOT_CORE = ("lab", "importers", "cli", "measure", "__main__.py", "plot.py")  # plot: --plot's charts
 
 
 def _loaded_after(code: str) -> list[str]:
