@@ -278,20 +278,3 @@ def cmd_hardware(args) -> int:
         return 0
     print(render.hardware_detail(hw))
     return 0
-
-
-def cmd_lab(args) -> int:
-    """Serve the lab. The default host is loopback; another address is used only because the
-    user typed it with --host (the server itself warns that the lab is then exposed)."""
-    try:
-        from ..lab.server import serve
-    except ImportError as exc:
-        if exc.name == "ridgeline.lab.server":
-            raise UsageError("the lab is not available in this installation "
-                             "(ridgeline.lab.server is missing)") from None
-        raise UsageError(f"the lab cannot start: {exc}") from None
-    if args.json:  # one line, before the server's own output
-        print(json.dumps({"host": args.host, "port": args.port,
-                          "url": f"http://{args.host}:{args.port}/"}), flush=True)
-    result = serve(args.host, args.port)
-    return result if isinstance(result, int) else 0

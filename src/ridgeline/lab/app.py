@@ -110,8 +110,9 @@ def _(T, track_picker):
 @app.cell(hide_code=True)
 def _(get_notice, get_write_error, mo, views):
     _err, _note = get_write_error(), get_notice()
-    mo.vstack([mo.callout(mo.md(views.escape_md(_err)), kind="danger") if _err else None,
-               mo.callout(mo.md(views.escape_md(_note)), kind="warn") if _note else None])
+    mo.vstack([_c for _c in (  # nothing at all when there is nothing to say (not "None")
+        mo.callout(mo.md(views.escape_md(_err)), kind="danger") if _err else None,
+        mo.callout(mo.md(views.escape_md(_note)), kind="warn") if _note else None) if _c])
 
 
 @app.cell(hide_code=True)
@@ -125,14 +126,14 @@ def _(RidgelineError, ledger, mo):
         ledger.entries()  # reading finds (and keeps aside) a damaged file before anything else
     except RidgelineError as _exc:  # a directory or someone else's file: refused, untouched
         mo.stop(True, mo.callout(mo.md(str(_exc)), kind="danger"))
-    mo.vstack([mo.callout(mo.md(
+    mo.vstack([_c for _c in (mo.callout(mo.md(
         f"The ledger file was damaged. It was kept aside as `{ledger.shown_aside()}` and its "
         f"{ledger.recovered_entries} readable entries were restored; nothing was "
         "overwritten."), kind="warn") if ledger.recovered_from else None,
         mo.callout(mo.md(
             f"{ledger.unreadable} line(s) of the ledger are unreadable (odd values): they are "
             "kept in the file as they are and left out of the page and the report."),
-            kind="warn") if ledger.unreadable else None])
+            kind="warn") if ledger.unreadable else None) if _c])
 
 
 @app.cell(hide_code=True)
@@ -529,7 +530,7 @@ def _(C, ledger, locked3, mo, track, views):
                                  value=_start["scale"]),
                           label=track.scale_label, show_value=True)
     floor3 = mo.ui.number(start=0, value=_start["floor"], step=1,
-                          label="Intensity floor (FLOP/B)")
+                          label=f"Intensity floor ({track.work_unit}/B)")
     peek3 = mo.ui.switch(label="Math peek")
     mo.vstack([  # shown where defined: no display cell re-running on every move
         mo.md("### Workbench: the Lego toolkit\n\nSwap operators in the backbone's slots; "

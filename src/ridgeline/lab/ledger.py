@@ -41,6 +41,7 @@ their order; the last submitted design and the last reflection per part are curr
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import os
@@ -57,9 +58,13 @@ except ImportError:  # pragma: no cover - Windows
 from ..errors import RidgelineError
 
 VERSION = 1
+_NO_LOCKS = {errno.ENOSYS, getattr(errno, "ENOTSUP", errno.ENOSYS), errno.EINVAL}
 KINDS = ("lock", "probe", "design", "reflection")
 ENV_VAR = "RIDGELINE_LEDGER"
 _FIELDS = ("id", "time", "kind", "track", "payload")
+#: Called with the ledger after each stored write: the WebAssembly lab syncs browser storage
+#: here (:mod:`ridgeline.lab.browser`); empty in a native lab.
+AFTER_WRITE: list = []
 
 
 def default_path() -> Path:
@@ -250,6 +255,8 @@ class Ledger:
                 if first is not None:
                     return first
             self._write_locked([raw for raw, _ in kept] + [line])
+        for hook in AFTER_WRITE:
+            hook(self)
         return entry
 
     # -- internals -------------------------------------------------------------------------
@@ -322,7 +329,11 @@ class Ledger:
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                except OSError as exc:  # Pyodide's in-browser file system has no flock;
+                    if exc.errno not in _NO_LOCKS:  # one page, one writer: nothing to lock
+                        raise
             yield
         finally:
             os.close(fd)  # closing the descriptor releases the flock

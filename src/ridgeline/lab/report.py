@@ -38,12 +38,14 @@ DESIGN_QUANTITIES = {
 _MD_PUNCT = re.compile(r"([\\`*_{}\[\]<>()#+\-!|$~&])")
 
 
-def report_json(ledger_state_by_track: dict) -> dict:
-    """The whole report as plain JSON-ready data (see the module docstring)."""
+def report_json(ledger_state_by_track: dict, student: str | None = None) -> dict:
+    """The whole report as plain JSON-ready data (see the module docstring); its shape is
+    ``report.schema.json`` (version 1), which ``ridgeline class-report`` validates."""
     tracks = [_track_report(key, st) for key, st in ledger_state_by_track.items()]
     preds = [p for t in tracks for p in t["predictions"]]
     return jsonable({
         "report": "ridgeline lab", "version": REPORT_VERSION, "generated": now_iso(),
+        **({"student": student} if student else {}),
         "summary": {"tracks": len(tracks), "predictions": len(preds),
                     "correct": sum(1 for p in preds if p["correct"] is True),
                     "probes": sum(len(t["probes"]) for t in tracks),
@@ -53,10 +55,10 @@ def report_json(ledger_state_by_track: dict) -> dict:
     })
 
 
-def report_json_bytes(ledger_state_by_track: dict) -> bytes:
+def report_json_bytes(ledger_state_by_track: dict, student: str | None = None) -> bytes:
     """:func:`report_json` as indented UTF-8 JSON (strict: no NaN/Infinity)."""
-    return json.dumps(report_json(ledger_state_by_track), ensure_ascii=False, indent=2,
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(report_json(ledger_state_by_track, student), ensure_ascii=False,
+                      indent=2, allow_nan=False).encode("utf-8")
 
 
 def _track_report(key: str, st: dict) -> dict:

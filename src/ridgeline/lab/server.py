@@ -5,22 +5,37 @@ We run marimo's own CLI in a child process, ``python -m marimo run app.py --head
 child gets the ledger path through ``$RIDGELINE_LEDGER`` without touching this process.
 ``--no-token`` is safe only because the default host is loopback; a host given explicitly
 (e.g. ``0.0.0.0`` for a classroom) gets a warning that anyone on the network can open it.
+
+Classroom mode (``class_dir``): the child gets ``$RIDGELINE_CLASS_DIR`` and each student their
+own ledger (:mod:`ridgeline.lab.classroom`); this process also serves the instructor's class
+report (:mod:`ridgeline.lab.classreport`) on ``report_port`` at a URL carrying a random token
+printed at start, rebuilt from the class directory on every request.
+
+The marimo child never outlives us: on Linux it is started with ``PR_SET_PDEATHSIG`` = SIGTERM
+(prctl(2)), so even a ``kill -9`` of ``ridgeline lab`` stops it and frees the port; SIGINT and
+SIGTERM are handled here by terminating it.
 """
 
 from __future__ import annotations
 
+import ctypes
+import hmac
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from ..errors import RidgelineError
-from .ledger import ENV_VAR, default_path
+from .classroom import CLASS_DIR_ENV
+from .ledger import ENV_VAR, Ledger, default_path
 
 APP = Path(__file__).with_name("app.py")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -56,20 +71,56 @@ def command(host: str, port: int) -> list[str]:
             "--port", str(port), "--no-token", "--no-sandbox"]
 
 
-def environment(ledger_path=None) -> dict:
-    """This process's environment plus ``$RIDGELINE_LEDGER`` (absolute) for the app."""
+def environment(ledger_path=None, class_dir=None) -> dict:
+    """This process's environment plus ``$RIDGELINE_LEDGER`` (absolute) for the app, and in
+    classroom mode ``$RIDGELINE_CLASS_DIR`` (absolute; unset otherwise)."""
     env = dict(os.environ)
     path = Path(ledger_path).expanduser() if ledger_path is not None else default_path()
     env[ENV_VAR] = str(path.resolve())
+    env.pop(CLASS_DIR_ENV, None)
+    if class_dir is not None:
+        env[CLASS_DIR_ENV] = str(Path(class_dir).expanduser().resolve())
     return env
 
 
-def start(host: str = "127.0.0.1", port: int = 2718, ledger_path=None) -> subprocess.Popen:
+try:  # loaded here, not in the child: between fork and exec only the prctl call itself runs
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+    _PRCTL = None
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
+    """Linux: SIGTERM this child when its parent dies, even by ``kill -9`` (prctl(2))."""
+    _PRCTL(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+def spawn(cmd: list[str], env: dict | None = None) -> subprocess.Popen:
+    """Start ``cmd`` as a child that dies with this process (Linux; elsewhere a plain child)."""
+    # preexec_fn is safe here: the child is spawned before this process starts any thread
+    pre = _die_with_parent if _PRCTL is not None else None
+    return subprocess.Popen(cmd, env=env, preexec_fn=pre)  # noqa: PLW1509
+
+
+def check_class_dir(class_dir) -> Path:
+    """The class directory, created if missing; a RidgelineError if it is a file."""
+    d = Path(class_dir).expanduser()
+    if d.exists() and not d.is_dir():
+        raise RidgelineError(f"--class-dir {class_dir} is a file, not a directory")
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def start(host: str = "127.0.0.1", port: int = 2718, ledger_path=None,
+          class_dir=None) -> subprocess.Popen:
     """Start the lab server in a child process and return it (not waiting for it)."""
     port = check_port(port)
+    if class_dir is None:  # a directory or someone else's file is refused here, untouched
+        Ledger(ledger_path if ledger_path is not None else default_path()).check()
+    else:
+        check_class_dir(class_dir)
     if not port_free(host, port):
         raise RidgelineError(f"port {port} on {host} is already in use; pick another with --port")
-    return subprocess.Popen(command(host, port), env=environment(ledger_path))
+    return spawn(command(host, port), environment(ledger_path, class_dir))
 
 
 def wait_ready(address: str, timeout_s: float = 30.0, proc: subprocess.Popen | None = None) -> bool:
@@ -96,9 +147,19 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, _raise)
 
 
-def serve(host: str = "127.0.0.1", port: int = 2718, ledger_path=None) -> int:
-    """Serve the lab until interrupted; print its URL. Returns the server's exit status."""
-    proc = start(host, port, ledger_path)
+def serve(host: str = "127.0.0.1", port: int = 2718, ledger_path=None, class_dir=None,
+          report_port: int | None = None) -> int:
+    """Serve the lab until interrupted; print its URL. Returns the server's exit status.
+
+    With ``class_dir``: classroom mode, and the instructor's report on ``report_port``
+    (default ``port + 1``) at ``/?token=...``, both printed once the lab answers.
+    """
+    report = None
+    if class_dir is not None:
+        report = report_server(host, report_port or check_port(port) + 1, class_dir)
+    proc = start(host, port, ledger_path, class_dir)
+    if report is not None:  # its thread starts only now, after the fork (see spawn)
+        threading.Thread(target=report.serve_forever, daemon=True, name="class-report").start()
     address = url(host, port)
     if host not in LOOPBACK:
         print(f"warning: serving on {host}: anyone who can reach this machine can open the lab",
@@ -108,8 +169,7 @@ def serve(host: str = "127.0.0.1", port: int = 2718, ledger_path=None) -> int:
         wait_ready(address, timeout_s=60, proc=proc)  # print the URL once it answers
         if proc.poll() is not None:
             return proc.returncode
-        print(f"ridgeline lab: {address}  (ledger: {environment(ledger_path)[ENV_VAR]})",
-              flush=True)
+        _announce(address, ledger_path, class_dir, report)
         return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
@@ -118,3 +178,91 @@ def serve(host: str = "127.0.0.1", port: int = 2718, ledger_path=None) -> int:
         except subprocess.TimeoutExpired:
             proc.kill()
             return proc.wait()
+    finally:
+        if report is not None:
+            report.shutdown()
+            report.server_close()
+
+
+def _announce(address: str, ledger_path, class_dir, report) -> None:
+    if class_dir is None:
+        print(f"ridgeline lab: {address}  (ledger: {environment(ledger_path)[ENV_VAR]})",
+              flush=True)
+        return
+    host, rport = report.server_address[:2]
+    print(f"ridgeline lab (classroom): {address}  (ledgers: "
+          f"{Path(class_dir).expanduser().resolve()}/<student>.jsonl)\n"
+          f"  students open: {address}/?student=<their name or ID>\n"
+          f"  class report (instructor only): {url(host, rport)}/?token={report.token}",
+          flush=True)
+
+
+# ---------------------------------------------------------------- the instructor's report
+
+class _ReportHandler(BaseHTTPRequestHandler):
+    """GET /?token=T -> the class report page, rebuilt from the class directory; else 403."""
+
+    def do_GET(self):  # http.server's name
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        token = (query.get("token") or [""])[0]
+        if not hmac.compare_digest(token.encode(), self.server.token.encode()):
+            return self._send(403, b"forbidden: the class report needs the token printed "
+                              b"by 'ridgeline lab'\n", "text/plain; charset=utf-8")
+        names = (query.get("names") or ["0"])[0] == "1"
+        page = class_report_html([self.server.class_dir], names=names, short_paths=True)
+        return self._send(200, page.encode("utf-8"), "text/html; charset=utf-8")
+
+    def _send(self, status: int, body: bytes, ctype: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # quiet: the lab's own log is marimo's
+        pass
+
+
+def report_server(host: str, port: int, class_dir) -> ThreadingHTTPServer:
+    """The class report's HTTP server, bound but not yet serving (the caller starts
+    ``serve_forever`` in a thread); ``.token`` is the secret in its URL."""
+    port = check_port(port)
+    directory = check_class_dir(class_dir)
+    try:
+        srv = ThreadingHTTPServer((host, port), _ReportHandler)
+    except OSError:
+        raise RidgelineError(f"port {port} on {host} (the class report) is already in use; "
+                             "pick another with --report-port") from None
+    srv.daemon_threads = True
+    srv.token, srv.class_dir = secrets.token_urlsafe(16), directory
+    return srv
+
+
+def class_report_html(inputs, names: bool = False, short_paths: bool = False) -> str:
+    """The class report page for ``inputs`` (see :mod:`ridgeline.lab.classreport`)."""
+    from .classhtml import render
+    from .classreport import load, summarize
+    loaded = load(inputs)
+    if short_paths:  # served over the network: file names only, never server paths
+        loaded.skipped = {Path(k).name: v for k, v in loaded.skipped.items()}
+    return render(summarize(loaded, names=names))
+
+
+def write_class_report(inputs, out, names: bool = False) -> dict:
+    """``ridgeline class-report``: write the page; say what was read and what was skipped."""
+    from .classhtml import render
+    from .classreport import load, summarize
+    missing = [str(p) for p in inputs if not Path(p).exists()]
+    if missing:
+        raise RidgelineError(f"no such file or directory: {missing[0]}")
+    summary = summarize(load(inputs), names=names)
+    target = Path(out).expanduser()
+    target.write_text(render(summary), encoding="utf-8")
+    return {"out": str(target), "students": summary["students"], "skipped": summary["skipped"]}
+
+
+def export_site(outdir) -> dict:
+    """``ridgeline export-site``: the lab as a static WebAssembly site (:mod:`.site`)."""
+    from .site import export
+    return export(outdir)
