@@ -21,7 +21,7 @@ def test_three_locks_per_track_with_the_contract_label():
     for t in TRACKS.values():
         qs = Q.questions(t)
         assert [q.part for q in qs] == [1, 2, 3]
-        assert qs[0].numeric == "Your intensity (FLOP/B)"
+        assert qs[0].numeric == f"Your intensity ({t.work_unit}/B)"  # op/B on int8 tracks
         assert qs[1].numeric is None and qs[2].numeric is None
         assert qs[1].choices == qs[2].choices == ("Rises", "Falls", "Stays about the same")
         assert t.linear_layer in qs[0].prompt

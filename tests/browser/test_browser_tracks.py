@@ -279,7 +279,7 @@ class TestTrack:
     def test_intensity_floor_decides_pass(self, flow):
         p = flow.page
         scope = part(p, 3)
-        label = "Intensity floor (FLOP/B)"
+        label = f"Intensity floor ({flow.track.work_unit}/B)"
         mark = run_mark(p)
         fill_number(scope, label, 1e6)  # no design reaches a million FLOP per byte
         wait_idle(p, mark=mark)

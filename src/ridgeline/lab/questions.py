@@ -32,7 +32,7 @@ STAY_BAND = 0.10
 SAME_FACTOR = 1.25
 NUMBER_TOLERANCE = 0.15
 TREND = ("Rises", "Falls", "Stays about the same")
-NUMERIC_LABEL = "Your intensity (FLOP/B)"
+NUMERIC_LABEL = "Your intensity ({unit}/B)"  # FLOP/B, or op/B on integer tracks
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def questions(track) -> list[Question]:
           f"or stay the same?")
     p3 = ("Replacing a standard convolution with a depthwise-separable one cuts FLOPs by ~8x. "
           "What does it do to arithmetic intensity?")
-    return [Question(1, "p1-linear-vs-conv", p1, _part1_choices(t), NUMERIC_LABEL),
+    return [Question(1, "p1-linear-vs-conv", p1, _part1_choices(t), NUMERIC_LABEL.format(unit=t.work_unit)),
             Question(2, "p2-scaling", p2, TREND, None),
             Question(3, "p3-depthwise", p3, TREND, None)]
 
