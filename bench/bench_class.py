@@ -39,9 +39,8 @@ def synthetic_report(i: int, rng: random.Random) -> bytes:
     """One student's exported report: all four tracks, 3 locks, 5 probes, a design, notes."""
     states = {}
     for t in T.TRACKS.values():
-        entries, n = [], 0
-        for q in Q.questions(t):
-            n += 1
+        entries = []
+        for n, q in enumerate(Q.questions(t), 1):
             entries.append({"id": f"{i}-{n}", "time": "2026-01-01T00:00:00.000Z", "kind": "lock",
                             "track": t.key, "payload": {
                                 "part": q.part, "prompt": q.prompt,
