@@ -71,6 +71,8 @@ def report_lines(report: dict) -> list[str]:
     d = report["device"]
     load = d.get("load_average")
     loads = "/".join(f"{x:.2f}" for x in load) if load else "n/a"
+    if d.get("load_average_after"):
+        loads += " -> " + "/".join(f"{x:.2f}" for x in d["load_average_after"]) + " at the end"
     lines = [(f"{d['name']} ({d['key']}), measured {d['measured_at']}, load average {loads}, "
              f"{d['threads']} threads"), f"kernels: {d['blas']}", ""]
     lines += level_table(d["levels"]).splitlines()

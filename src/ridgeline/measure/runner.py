@@ -124,7 +124,7 @@ def measure(quick: bool = False, progress: Progress | None = None,
     done = len(levels) + len(best)
     rows = run_suite(layers, levels, quick, gpu, progress, done, done + len(layers))
     progress(done + len(layers), done + len(layers), "done")
-    report.update(layers=rows, summary=summary(rows), skipped=[s.name for s in skipped],
-                  load_average_after=load_average())
+    dev_json["load_average_after"] = load_average()  # the load during the run: both ends
+    report.update(layers=rows, summary=summary(rows), skipped=[s.name for s in skipped])
     device.save(report)
     return report
