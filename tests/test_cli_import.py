@@ -190,7 +190,7 @@ def test_onnx_not_installed(capsys, monkeypatch, mlp_onnx):
                                   ("--resolution", "64x64"), ("--frames", "2"), ("--flash",)])
 def test_shape_options_are_refused(capsys, mlp_onnx, flag):
     err = _one_error_line(*run(capsys, "profile", mlp_onnx, *flag))
-    assert flag[0] in err and "only --batch" in err
+    assert flag[0] in err and "--batch and --dims NAME=VALUE set symbolic sizes" in err
 
 
 def test_batch_on_a_fixed_batch_model_is_refused(capsys, tmp_path, onnx):

@@ -641,7 +641,7 @@ def _(get_design_rev, get_lock1_rev, get_lock2_rev, get_lock3_rev, get_notes_rev
         mo.md("## Report\n\nEverything you locked, probed, designed and wrote, for every track."),
         mo.hstack([
             mo.download(data=lambda: report.report_json_bytes(ledger.states(), student),
-                        filename=f"ridgeline-report{'-' + student if student else ''}.json",
+                        filename=f"ridgeline-report{f'-{student}' if student else ''}.json",
                         mimetype="application/json",
                         label="Download report (JSON)"),
             mo.download(data=lambda: report.report_markdown(ledger.states()).encode("utf-8"),

@@ -87,18 +87,30 @@ def pairs_table(pairs, headers=("", "")) -> str:
     return "\n".join(rows)
 
 
+#: What a reveal's keys mean to a student (an unknown key shows as itself, underscores spaced).
+REVEAL_LABELS = {"choice": "Answer", "number": "Intensity of the Linear layer",
+                 "number_weights_only": "… counting weight bytes only (also accepted)",
+                 "tolerance": "Accepted within", "choice_correct": "Answer right?",
+                 "number_correct": "Intensity within tolerance?"}
+
+
 def compare_table(student: dict, computed: dict) -> str:
-    """'Your prediction' beside 'Computed' for every key either side has."""
+    """'Your prediction' beside 'Computed' for every key either side has, in words."""
     keys = list(dict.fromkeys([*student, *computed]))
     rows = ["| | Your prediction | Computed |", "|---|---|---|"]
     for k in keys:
-        rows.append(f"| {_one_line(k)} | {_cell(student.get(k))} | {_cell(computed.get(k))} |")
+        label = REVEAL_LABELS.get(k, str(k).replace("_", " "))
+        rows.append(f"| {_one_line(label)} | {_cell(student.get(k), k)} | {_cell(computed.get(k), k)} |")
     return "\n".join(rows)
 
 
-def _cell(v) -> str:
+def _cell(v, key: str = "") -> str:
     if v is None:
         return "—"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if key == "tolerance" and isinstance(v, float):
+        return f"± {v:.0%}"
     return number(v) if isinstance(v, (int, float)) else _one_line(v)
 
 
