@@ -324,3 +324,14 @@ def test_lab_your_machine_overlays_measured_points(data_dir, monkeypatch):
     marks = [layer["mark"] for layer in chart.layers]
     assert {"type": "point", "shape": "diamond", "filled": True, "size": 60, "color": "black"} in marks
     json.loads(chart._mime_()[1])  # a valid, finite spec
+
+
+def test_progress_counts_every_step_once(data_dir, monkeypatch):
+    # 4 levels + one step per (backend, dtype) peak + 2 layers, counted 0..total, then done
+    _fake_probes(monkeypatch)
+    seen = []
+    runner.measure(quick=True, progress=lambda done, total, label: seen.append((done, total, label)))
+    total = seen[0][1]
+    assert [d for d, _, _ in seen] == list(range(total + 1))
+    assert all(t == total for _, t, _ in seen) and seen[-1][2] == "done"
+    assert total == 4 + len(runner.plan_steps(True, system.has_torch(), False)[1]) + 2

@@ -65,14 +65,15 @@ def plan_steps(quick: bool, torch_ok: bool, gpu: bool) -> tuple[list, list, list
     return levels, list(peaks), layers, skipped
 
 
-def probe(quick: bool, progress: Progress, torch_ok: bool, gpu: bool) -> tuple[dict, list, dict]:
-    """(meta, measured levels, best peak per dtype) - the machine's measured roofline."""
+def probe(quick: bool, progress: Progress, steps: tuple, gpu: bool) -> tuple[dict, list, dict]:
+    """(meta, measured levels, best peak per dtype) - the machine's measured roofline;
+    ``steps`` is :func:`plan_steps`' answer (the progress total counts the layers too)."""
     plan = Plan.quick() if quick else Plan()
     meta = _meta(quick, gpu)
-    levels, peaks, layers, _ = plan_steps(quick, torch_ok, gpu)
+    levels, peaks, layers, _ = steps
     total, step = len(levels) + len(peaks) + len(layers), 0
     dev = "cuda" if gpu else "cpu"
-    bw_backend = Backend("torch" if torch_ok else "numpy", dev)
+    bw_backend = Backend("torch" if system.has_torch() else "numpy", dev)
     measured = []
     for name, size, cap in levels:
         progress(step, total, f"bandwidth {name}")
@@ -114,14 +115,15 @@ def measure(quick: bool = False, progress: Progress | None = None,
     if threads and torch_ok:
         import torch
         torch.set_num_threads(threads)
-    meta, levels, best = probe(quick, progress, torch_ok, gpu)
+    steps = plan_steps(quick, torch_ok, gpu)
+    meta, levels, best = probe(quick, progress, steps, gpu)
     entry = device.build_entry(meta, levels, best)
     dev_json = device.device_json(entry, levels, meta, {k: p["flops_per_s"] for k, p in best.items()})
     report = {"entry": entry, "device": dev_json, "peaks": list(best.values()), "layers": [],
               "summary": summary([]), "skipped": []}
     device.save(report)
-    _, _, layers, skipped = plan_steps(quick, torch_ok, gpu)
-    done = len(levels) + len(best)
+    _, peaks, layers, skipped = steps
+    done = len(levels) + len(peaks)
     rows = run_suite(layers, levels, quick, gpu, progress, done, done + len(layers))
     progress(done + len(layers), done + len(layers), "done")
     dev_json["load_average_after"] = load_average()  # the load during the run: both ends
