@@ -335,3 +335,12 @@ def test_progress_counts_every_step_once(data_dir, monkeypatch):
     assert [d for d, _, _ in seen] == list(range(total + 1))
     assert all(t == total for _, t, _ in seen) and seen[-1][2] == "done"
     assert total == 4 + len(runner.plan_steps(True, system.has_torch(), False)[1]) + 2
+
+
+def test_a_cache_level_slower_than_a_larger_one_is_noted():
+    # L1 6 GB/s < L2 59 GB/s: overhead-limited; L2 59 < L3 67: noted too; L3 > DRAM: fine
+    levels = [{"name": n, "bandwidth": b * GB} for n, b in
+              (("L1", 6), ("L2", 59), ("L3", 67), ("DRAM", 18))]
+    notes = [lv["note"] for lv in probes.flag_slow_levels(levels)]
+    assert notes[0].startswith("below L2's bandwidth") and notes[1].startswith("below L3's")
+    assert notes[2:] == ["", ""]

@@ -74,8 +74,9 @@ def report_lines(report: dict) -> list[str]:
     if d.get("load_average_after"):
         loads += " -> " + "/".join(f"{x:.2f}" for x in d["load_average_after"]) + " at the end"
     lines = [(f"{d['name']} ({d['key']}), measured {d['measured_at']}, load average {loads}, "
-             f"{d['threads']} threads"), f"kernels: {d['blas']}", ""]
+             f"{d['threads']} thread{'s' if d['threads'] != 1 else ''}"), f"kernels: {d['blas']}", ""]
     lines += level_table(d["levels"]).splitlines()
+    lines += [f"note: {lv['name']}: {lv['note']}" for lv in d["levels"] if lv.get("note")]
     lines += ["", "peak (best GEMM): " + ", ".join(
         f"{k} {fmt.format_si(v, 'FLOP/s')}" for k, v in d["peaks"].items()), ""]
     if report["layers"]:

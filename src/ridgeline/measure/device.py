@@ -77,7 +77,8 @@ def device_json(entry: dict, levels: list[dict], meta: dict, all_peaks: dict[str
     return {"key": MEASURED, "name": entry["name"], "bandwidth": entry["memory"]["bandwidth"]["v"],
             "peaks": dict(all_peaks),
             "levels": [{"name": lv["name"], "capacity": lv["capacity"], "bandwidth": lv["bandwidth"],
-                        "copy": lv["copy"], "triad": lv["triad"]} for lv in levels],
+                        "copy": lv["copy"], "triad": lv["triad"], "note": lv.get("note", "")}
+                       for lv in levels],
             "blas": meta["blas"], "threads": meta["threads"], "measured_at": meta["measured_at"],
             "load_average": meta.get("load_average")}
 

@@ -101,3 +101,15 @@ def measure_peak(backend: Backend, dtype: str, plan: Plan, budget_s: float,
         if timing.median_s * 8 > budget_s:  # the next size costs ~8x: stop before the budget
             break
     return best
+
+
+def flag_slow_levels(levels: list[dict]) -> list[dict]:
+    """Note each cache level measured slower than a larger one: its kernels are short enough
+    that the ~1 us per-call overhead of a Python-issued kernel, not the cache, sets the rate."""
+    for i, lv in enumerate(levels[:-1]):
+        faster = [o for o in levels[i + 1:] if o["bandwidth"] > lv["bandwidth"]]
+        lv["note"] = (f"below {faster[0]['name']}'s bandwidth: per-call overhead, not the cache, "
+                      "limits this size" if faster else "")
+    if levels:
+        levels[-1]["note"] = ""
+    return levels

@@ -15,7 +15,7 @@ from ..hardware import get_hardware
 from ..roofline import estimate
 from . import device, system
 from .compare import compare, summary
-from .probes import Backend, level_sizes, measure_level, measure_peak
+from .probes import Backend, flag_slow_levels, level_sizes, measure_level, measure_peak
 from .suite import kernel, suite
 from .timing import Plan, load_average, time_kernel
 
@@ -86,7 +86,7 @@ def probe(quick: bool, progress: Progress, steps: tuple, gpu: bool) -> tuple[dic
         if dtype not in best or p["flops_per_s"] > best[dtype]["flops_per_s"]:
             best[dtype] = p
         step += 1
-    return meta, measured, best
+    return meta, flag_slow_levels(measured), best
 
 
 def run_suite(layers: list, levels: list[dict], quick: bool, gpu: bool, progress: Progress,
