@@ -344,3 +344,16 @@ def test_a_cache_level_slower_than_a_larger_one_is_noted():
     notes = [lv["note"] for lv in probes.flag_slow_levels(levels)]
     assert notes[0].startswith("below L2's bandwidth") and notes[1].startswith("below L3's")
     assert notes[2:] == ["", ""]
+
+
+def test_probes_use_the_best_trial_and_layers_the_median():
+    # samples 10, 30, 12 ms of 2 calls: median 6 ms/call for layers, best 5 ms/call for roofs
+    t = timing.from_samples([0.010, 0.030, 0.012], inner=2, warmup=0)
+    assert (t.median_s, t.best_s) == (pytest.approx(0.006), pytest.approx(0.005))
+
+
+def test_a_gemv_faster_than_the_dram_probe_is_explained(machine):
+    # GEMV: 67.1 MB in 4.0 ms = 16.8 GB/s > the 10 GB/s DRAM probe (67 MB > L3: no cache)
+    est = estimate(Gemm(1, 4096, 4096), machine, "fp32")
+    row = compare.compare("gemv", "gemm", est, _timing(0.004), 50e9, LEVELS)
+    assert row["ratio"] < 1 and row["note"].startswith("it streamed 16.8 GB/s, more than the 10 GB/s")

@@ -57,8 +57,9 @@ def compare(name: str, kind: str, est, timing, peak: float, levels: list[dict]) 
 
 def explain(row: dict, peak: float, levels: list[dict]) -> str:
     """Why a point sits above the engine's roof (measured faster than predicted), the first
-    that applies: above the measured peak; a memory-bound layer served by a faster cache; the
-    engine counting more bytes than the working set; else noise."""
+    that applies: above the measured peak; a memory-bound layer served by a faster cache, or
+    streaming faster than the DRAM probe measured; the engine counting more bytes than the
+    working set; else noise."""
     lv, far = serving_level(row["working_set"], levels), levels[-1]
     if row["achieved_flops"] > peak:
         return (f"faster than the measured GEMM peak ({row['achieved_flops'] / 1e9:.3g} > "
@@ -67,6 +68,10 @@ def explain(row: dict, peak: float, levels: list[dict]) -> str:
         return (f"working set {row['working_set'] / 1e6:.3g} MB fits {lv['name']} "
                 f"({lv['bandwidth'] / 1e9:.3g} GB/s measured) but the engine streams it from "
                 f"{far['name']} ({far['bandwidth'] / 1e9:.3g} GB/s)")
+    if row["predicted_bound"] == "memory" and row["working_set"] / row["measured_time_s"] > far["bandwidth"]:
+        return (f"it streamed {row['working_set'] / row['measured_time_s'] / 1e9:.3g} GB/s, more "
+                f"than the {far['bandwidth'] / 1e9:.3g} GB/s the {far['name']} probe measured: "
+                "the bandwidth probe was slowed by load")
     if row["bytes"] > row["working_set"] * 1.05:
         return (f"the engine counts {row['bytes'] / 1e6:.3g} MB moved, more than the "
                 f"{row['working_set'] / 1e6:.3g} MB working set the kernel needed")

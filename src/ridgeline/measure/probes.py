@@ -3,11 +3,13 @@
 Bandwidth (McCalpin's STREAM, S94): copy b = a moves 2 n s bytes, triad a = b + q c moves
 3 n s bytes (n elements of s bytes, write-allocate traffic not counted, as STREAM counts).
 numpy has no fused triad, so without torch it runs as two passes (a = q c; a += b) and counts
-the 5 n s bytes those passes move. A level's bandwidth is the better of copy and triad, with
-the arrays sized to half the level's capacity (DRAM: 8x the last-level cache, at least 64 MB).
+the 5 n s bytes those passes move. A level's bandwidth is the better of copy and triad, each
+at its fastest trial (STREAM's "best rate": a roof is an upper bound, and on a shared machine
+the median mixes other people's load into it), with the arrays sized to half the level's
+capacity (DRAM: 8x the last-level cache, at least 64 MB).
 
 Peak compute: C = A B on n x n operands, 2 n^3 FLOPs (docs/formulas.md §2); the size grows
-until one call takes ``budget_s``, and the best FLOP/s over sizes is the peak for that dtype.
+until one call takes ``budget_s``, and the best FLOP/s over sizes and trials is the peak.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def measure_level(backend: Backend, name: str, total_bytes: int, plan: Plan) -> 
     copy, copy_b, triad, triad_b = stream_kernels(backend, n)
     tc = time_kernel(copy, plan, sync=backend.sync())
     tt = time_kernel(triad, plan, sync=backend.sync())
-    copy_bw, triad_bw = copy_b / tc.median_s, triad_b / tt.median_s
+    copy_bw, triad_bw = copy_b / tc.best_s, triad_b / tt.best_s  # STREAM's best rate
     return {"name": name, "array_bytes": 3 * n * ELEMENT, "copy": copy_bw, "triad": triad_bw,
             "bandwidth": max(copy_bw, triad_bw), "spread": max(tc.spread, tt.spread),
             "backend": f"{backend.name}:{backend.device}"}
@@ -94,7 +96,7 @@ def measure_peak(backend: Backend, dtype: str, plan: Plan, budget_s: float,
     best = None
     for n in sizes:
         timing = time_kernel(gemm_kernel(backend, dtype, n), plan, sync=backend.sync())
-        rate = 2 * n**3 / timing.median_s
+        rate = 2 * n**3 / timing.best_s
         if best is None or rate > best["flops_per_s"]:
             best = {"backend": f"{backend.name}:{backend.device}", "dtype": dtype, "n": n,
                     "flops_per_s": rate, "spread": timing.spread}

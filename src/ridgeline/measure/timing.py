@@ -19,17 +19,20 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Timing:
-    """One kernel's timing: ``median_s`` per call, ``spread`` relative, over ``repeats``."""
+    """One kernel's timing per call: ``median_s`` (what a layer takes) and ``best_s`` (the
+    fastest sample: STREAM's "best rate", the right statistic for a roof, an upper bound),
+    ``spread`` relative, over ``repeats`` samples."""
 
     median_s: float
     spread: float
     repeats: int
     warmup: int
     inner: int
+    best_s: float = 0.0
 
     def to_dict(self) -> dict:
-        return {"median_s": self.median_s, "spread": self.spread, "repeats": self.repeats,
-                "warmup": self.warmup, "inner": self.inner}
+        return {"median_s": self.median_s, "best_s": self.best_s, "spread": self.spread,
+                "repeats": self.repeats, "warmup": self.warmup, "inner": self.inner}
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def from_samples(samples: list[float], inner: int, warmup: int) -> Timing:
         raise ValueError("a timing needs at least one sample of at least one call")
     med = statistics.median(samples)
     spread = (max(samples) - min(samples)) / med if med > 0 else 0.0
-    return Timing(med / inner, spread, len(samples), warmup, inner)
+    return Timing(med / inner, spread, len(samples), warmup, inner, min(samples) / inner)
 
 
 def time_kernel(fn: Callable[[], object], plan: Plan = Plan(), *,
