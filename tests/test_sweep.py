@@ -169,7 +169,8 @@ def test_tiled_model_forces_bisection_and_never_crosses_earlier():
     closed = ridgeline.crossover(LLAMA, "gate_proj", "batch", phase="decode",
                                  memory_model="compulsory")
     assert tiled.method == "bisection"
-    assert tiled.crossover >= closed.crossover          # tiled traffic >= compulsory
+    assert tiled.crossover >= closed.crossover * (1 - 1e-9)  # tiled traffic >= compulsory (equal
+    # here: a decode GEMM with M = batch rows is one full-height tile, B read once)
 
 
 def test_decode_attention_never_crosses_with_batch():
