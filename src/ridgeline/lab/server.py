@@ -11,6 +11,15 @@ own ledger (:mod:`ridgeline.lab.classroom`); this process also serves the instru
 report (:mod:`ridgeline.lab.classreport`) on ``report_port`` at a URL carrying a random token
 printed at start, rebuilt from the class directory on every request.
 
+No server path reaches a client in classroom mode: marimo's run mode writes the notebook's
+absolute path into every page it serves (``__MARIMO_MOUNT_CONFIG__``'s ``filename``, ``cwd``
+and ``lspWorkspace``, and a hidden ``<marimo-filename>``), which would show where ridgeline is
+installed (a home directory, a user name). So a class server runs a copy of ``app.py`` from a
+fresh temporary directory (:func:`neutral_copy`), with that directory as the child's working
+directory; the page then names only ``<tmp>/ridgeline-lab-XXXXXXXX/app.py``. The class
+directory is passed in the environment and never written into a page (the lab names ledgers
+by student ID).
+
 The marimo child never outlives us: on Linux it is started with ``PR_SET_PDEATHSIG`` = SIGTERM
 (prctl(2)), so even a ``kill -9`` of ``ridgeline lab`` stops it and frees the port; SIGINT and
 SIGTERM are handled here by terminating it.
@@ -22,10 +31,12 @@ import ctypes
 import hmac
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -65,10 +76,22 @@ def url(host: str, port: int) -> str:
     return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
 
 
-def command(host: str, port: int) -> list[str]:
-    """The marimo command line that serves the lab."""
-    return [sys.executable, "-m", "marimo", "run", str(APP), "--headless", "--host", host,
+def command(host: str, port: int, app: Path = APP) -> list[str]:
+    """The marimo command line that serves the lab (``app``: the notebook file to run)."""
+    return [sys.executable, "-m", "marimo", "run", str(app), "--headless", "--host", host,
             "--port", str(port), "--no-token", "--no-sandbox"]
+
+
+NEUTRAL_PREFIX = "ridgeline-lab-"
+
+
+def neutral_copy() -> Path:
+    """A copy of the lab notebook in a fresh temporary directory (classroom mode), so the
+    path marimo writes into each page says nothing about this machine. The caller removes
+    the directory (:func:`remove_neutral`)."""
+    workdir = Path(tempfile.mkdtemp(prefix=NEUTRAL_PREFIX))
+    shutil.copyfile(APP, workdir / APP.name)
+    return workdir / APP.name
 
 
 def environment(ledger_path=None, class_dir=None) -> dict:
@@ -94,11 +117,18 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between
     _PRCTL(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
-def spawn(cmd: list[str], env: dict | None = None) -> subprocess.Popen:
+def spawn(cmd: list[str], env: dict | None = None, cwd=None) -> subprocess.Popen:
     """Start ``cmd`` as a child that dies with this process (Linux; elsewhere a plain child)."""
     # preexec_fn is safe here: the child is spawned before this process starts any thread
     pre = _die_with_parent if _PRCTL is not None else None
-    return subprocess.Popen(cmd, env=env, preexec_fn=pre)  # noqa: PLW1509
+    return subprocess.Popen(cmd, env=env, cwd=cwd, preexec_fn=pre)  # noqa: PLW1509
+
+
+def remove_neutral(proc: subprocess.Popen) -> None:
+    """Remove the neutral copy's directory of a classroom server (nothing for a local lab)."""
+    app = getattr(proc, "neutral_app", None)
+    if app is not None and app.parent.name.startswith(NEUTRAL_PREFIX):
+        shutil.rmtree(app.parent, ignore_errors=True)
 
 
 def check_class_dir(class_dir) -> Path:
@@ -112,7 +142,11 @@ def check_class_dir(class_dir) -> Path:
 
 def start(host: str = "127.0.0.1", port: int = 2718, ledger_path=None,
           class_dir=None) -> subprocess.Popen:
-    """Start the lab server in a child process and return it (not waiting for it)."""
+    """Start the lab server in a child process and return it (not waiting for it).
+
+    Classroom mode runs a neutral copy of the notebook (``proc.neutral_app``; see the module
+    docstring); :func:`remove_neutral` deletes it once the child has exited.
+    """
     port = check_port(port)
     if class_dir is None:  # a directory or someone else's file is refused here, untouched
         Ledger(ledger_path if ledger_path is not None else default_path()).check()
@@ -120,7 +154,17 @@ def start(host: str = "127.0.0.1", port: int = 2718, ledger_path=None,
         check_class_dir(class_dir)
     if not port_free(host, port):
         raise RidgelineError(f"port {port} on {host} is already in use; pick another with --port")
-    return spawn(command(host, port), environment(ledger_path, class_dir))
+    env = environment(ledger_path, class_dir)
+    if class_dir is None:
+        return spawn(command(host, port), env)
+    app = neutral_copy()
+    try:
+        proc = spawn(command(host, port, app), env, cwd=app.parent)
+    except BaseException:
+        shutil.rmtree(app.parent, ignore_errors=True)
+        raise
+    proc.neutral_app = app
+    return proc
 
 
 def wait_ready(address: str, timeout_s: float = 30.0, proc: subprocess.Popen | None = None) -> bool:
@@ -182,6 +226,8 @@ def serve(host: str = "127.0.0.1", port: int = 2718, ledger_path=None, class_dir
         if report is not None:
             report.shutdown()
             report.server_close()
+        if proc.poll() is not None:
+            remove_neutral(proc)
 
 
 def _announce(address: str, ledger_path, class_dir, report) -> None:
