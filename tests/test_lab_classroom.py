@@ -90,3 +90,22 @@ def test_the_page_shows_no_server_path(monkeypatch, tmp_path):
     assert "ada&#x27;s ledger on the class server" in html or "ada's ledger" in html
     assert str(tmp_path) not in html
     assert defs["ledger"].shown == "ada's ledger on the class server"
+
+
+def test_a_failed_save_names_no_server_path(monkeypatch, tmp_path):
+    # an OSError's text carries its file name: "[Errno 28] No space left on device: '<path>'"
+    _, ada = _run(monkeypatch, tmp_path, "ada")
+    target = str(tmp_path / "ada.jsonl")
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", target)
+
+    monkeypatch.setattr(Ledger, "append", full)
+    assert ada["record"]("probe", "cloud", {"part": 2, "value": 8}) is None
+    shown = ada["get_write_error"]()
+    assert shown == ("Your probe was not saved to ada's ledger on the class server: "
+                     "No space left on device")
+    assert str(tmp_path) not in shown
+    local = Ledger(tmp_path / "x.jsonl")  # the single-user lab keeps the whole message
+    assert CR.shown_error(OSError(28, "No space left on device", target), local).endswith(
+        f"'{target}'")

@@ -51,7 +51,8 @@ def _(CR, mo, student):
         try:
             entry = ledger.append(kind, track_key, payload)
         except (OSError, ValueError) as exc:  # ValueError: RidgelineError, a refused path
-            set_write_error(f"Your {kind} was not saved to {ledger.shown}: {exc}")
+            set_write_error(f"Your {kind} was not saved to {ledger.shown}: "
+                            f"{CR.shown_error(exc, ledger)}")
             return None
         set_write_error(None)
         return entry

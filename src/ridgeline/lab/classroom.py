@@ -101,3 +101,12 @@ def identity_markdown(sid: str | None) -> str:
                 "it, and only you see it.*")
     return (f"Working as **{sid}**. Your personal link ends in `?{QUERY_KEY}={sid}`: bookmark "
             "it; a reload or a new tab with it comes back to your work.")
+
+
+def shown_error(exc: BaseException, ledger: Ledger) -> str:
+    """``exc`` as the page may show it: for a labelled ledger (classroom mode) an OSError
+    loses its file name (``[Errno 13] Permission denied: '/srv/class/ada.jsonl'`` ->
+    ``Permission denied``), so no server path reaches a client; otherwise ``str(exc)``."""
+    if ledger.label is not None and isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc)
