@@ -1,10 +1,14 @@
 """ONNX graph -> ridgeline layers: load, check, infer shapes, map each node.
 
-Initializers are the weights. Symbolic input sizes (a dynamic batch 'N') are set before
-shape inference: ``batch`` sets every symbolic leading dimension, ``dims`` names others
-({'sequence': 512}); any left unset become 1 and are noted. Layer names follow the module
-path PyTorch's exporter writes into node names (``/layer1/layer1.0/conv1/Conv`` ->
-``layer1.0.conv1``), so an exported model reads like the module it came from.
+Initializers are the weights (also through views: onnx_graph). Symbolic input sizes (a
+dynamic batch 'N') are set before shape inference: ``batch`` sets every symbolic leading
+dimension (a batch the export fixed is accepted when equal), ``dims`` names others
+({'sequence': 512}); any left unset become 1 and are noted. Shapes come from onnx's
+inference, then onnxruntime's symbolic inference if installed (onnx_infer); work-carrying
+nodes left without shapes are an error, never a near-empty total. Layer names follow the
+module path PyTorch's exporters record (onnx_names: ``/layer1/layer1.0/conv1/Conv`` or
+dynamo's name scopes -> ``layer1.0.conv1``), so an exported model reads like the module it
+came from; matmul -> softmax -> matmul attention is folded into one layer as in from_torch.
 
 onnx is imported inside the functions only: importing ridgeline.importers costs nothing.
 """
@@ -17,8 +21,11 @@ from math import prod
 
 from ..errors import RidgelineError, check_dim
 from ..ops import Embedding
-from . import common, onnx_load
-from .onnx_shapes import check_node_shapes, node_label
+from . import common, onnx_graph, onnx_infer, onnx_load
+from .onnx_infer import DATA_PROP_MAX  # noqa: F401 (re-exported: the limit lives there)
+from .onnx_names import module_path  # noqa: F401 (re-exported)
+from .torch_attention import NOTE as ATTENTION_NOTE
+from .torch_attention import fold_attention
 
 #: Nodes that only move, reshape or describe data (see ImportedLayers.skipped).
 LAYOUT = {
@@ -63,13 +70,16 @@ def from_onnx(path_or_model, *, batch: int | None = None, dims: dict | None = No
     onnx = _onnx()
     loaded = onnx_load.load(onnx, path_or_model, max_bytes)
     notes = _fix_inputs(loaded.model, batch, dict(dims or {}), set(loaded.weights))
-    model, inferred = _infer(onnx, loaded.model, loaded.label)
+    model, inferred = onnx_infer.infer(onnx, loaded.model, loaded.label)
+    onnx_infer.require_work_shapes(model, loaded.label)
     notes += inferred
     g = _Graph(onnx, model, loaded.weights, loaded.skipped)
     for index, node in enumerate(model.graph.node):
         g.map(node, index)
+    records, found = fold_attention(g.final_records())
+    notes += [ATTENTION_NOTE.format(n=found)] if found else []
     layers = common.ImportedLayers(
-        common.name_layers(g.records), name=name or _title(loaded.label), source="onnx",
+        common.name_layers(records), name=name or _title(loaded.label), source="onnx",
         unsupported=g.unsupported, skipped=g.skipped, notes=notes + g.notes)
     if not layers:
         left = layers.unsupported_summary or "only layout ops " + common.listing(layers.skipped)
@@ -111,8 +121,7 @@ def _fix_inputs(model, batch, dims, weights) -> list[str]:
                 defaulted[label] += 1
             d.dim_value = value
     if batch is not None and not batch_used:
-        raise RidgelineError("the model's inputs have a fixed batch size; re-export it with a "
-                             "dynamic batch dimension to set --batch")
+        _check_fixed_batch(model, batch, weights)
     if defaulted:
         notes.append(f"symbolic size{'s' if len(defaulted) > 1 else ''} "
                      f"{', '.join(sorted(defaulted))} set to 1 (pass dims={{name: value}} "
@@ -120,137 +129,23 @@ def _fix_inputs(model, batch, dims, weights) -> list[str]:
     return notes
 
 
-#: Longest 1-D tensor for which shape data is propagated. ONNX's data propagation holds a
-#: 1-D tensor's values as one protobuf dimension each (~200 bytes of memory apiece, measured:
-#: Add of two [4e6] tensors took 1.8 s and 0.8 GB), whether or not it is a shape.
-DATA_PROP_MAX = 4096
+def _check_fixed_batch(model, batch, weights) -> None:
+    """A batch the export fixed is accepted when it is the one asked for, else refused."""
+    fixed = {d[0].dim_value for inp in model.graph.input if inp.name not in weights
+             and inp.type.HasField("tensor_type")
+             for d in [inp.type.tensor_type.shape.dim] if len(d) and d[0].dim_value > 0}
+    if fixed != {batch}:
+        had = ", ".join(map(str, sorted(fixed))) or "none"
+        raise RidgelineError(f"the model's inputs have a fixed batch size ({had}), not "
+                             f"{batch}; re-export it with a dynamic batch dimension to set "
+                             "--batch")
 
 
-def _infer(onnx, model, label) -> tuple:
-    """(model with inferred shapes, notes): shapes first, then with data propagation if safe.
-
-    Data propagation resolves shapes computed at run time (Shape -> Gather -> Concat ->
-    Reshape, as exporters write for a dynamic batch); it runs unless a 1-D tensor longer
-    than DATA_PROP_MAX would be expanded, in which case those reshapes may stay unknown.
-    """
-    first = _infer_once(onnx, model, label, False)
-    longest = max((s[0] for s in _vector_shapes(first)), default=0)
-    if longest > DATA_PROP_MAX:
-        note = (f"shapes computed at run time were not propagated (a 1-D tensor of "
-                f"{longest:,} elements); nodes after them may be counted as unknown")
-        return first, [note]
-    del first  # one inferred copy of the graph in memory at a time
-    return _infer_once(onnx, model, label, True), []
-
-
-def _infer_once(onnx, model, label, data_prop: bool):
-    try:
-        return onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=data_prop)
-    except Exception as exc:  # noqa: BLE001 (InferenceError and its C++ kin: a broken graph)
-        raise RidgelineError(f"{label}: ONNX shape inference failed ({onnx_load.line(exc)})"
-                             ) from None
-
-
-def _vector_shapes(model):
-    """The known shapes of the graph's 1-D tensors (inputs, values, outputs, initializers)."""
-    g = model.graph
-    vis = [vi for vi in [*g.input, *g.value_info, *g.output]
-           if vi.type.HasField("tensor_type") and len(vi.type.tensor_type.shape.dim) == 1]
-    shapes = [_shape(vi) for vi in vis]
-    return [s for s in shapes if s is not None] + [tuple(i.dims) for i in g.initializer
-                                                   if len(i.dims) == 1]
-
-
-def module_path(node_name: str) -> str:
-    """'/layer1/layer1.0/conv1/Conv' -> 'layer1.0.conv1' (PyTorch's exporter's scopes).
-
-    Each scope is either a child's attribute name or already the dotted path from the
-    root ('layer1.0' under 'layer1'); the last part is the op itself.
-    """
-    parts = [p for p in node_name.split("/") if p]
-    if len(parts) < 2 or not node_name.startswith("/"):
-        return ""
-    path = ""
-    for scope in parts[:-1]:
-        path = scope if not path or scope.startswith(path + ".") else f"{path}.{scope}"
-    return path
-
-
-class _Graph:
-    """Shapes, weights and the records built while walking the nodes."""
-
-    def __init__(self, onnx, model, weights: dict, skipped: Counter):
-        g = model.graph
-        self.weights = dict(weights)  # initializers' shapes, whether or not their values were read
-        self.shapes = dict(self.weights)
-        for vi in [*g.input, *g.value_info, *g.output]:
-            shape = _shape(vi)
-            if shape is not None:
-                self.shapes[vi.name] = shape
-        self.records, self.notes = [], []
-        self.unsupported: Counter = Counter()
-        self.skipped: Counter = Counter(skipped)
-        self.helper = onnx.helper
-
-    def shape(self, name):
-        return self.shapes.get(name) if name else None
-
-    def attrs(self, node) -> dict:
-        return {a.name: self.helper.get_attribute_value(a) for a in node.attribute}
+class _Graph(onnx_graph.Graph):
+    """The walk's state (onnx_graph.Graph) with this module's node handlers."""
 
     def map(self, node, index: int = 0):
-        op = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}.{node.op_type}"
-        handler = HANDLERS.get(op)
-        if handler is None:
-            if op in POINTWISE:
-                handler = _pointwise
-            elif op in LAYOUT:
-                self.skipped[op] += 1
-                return
-            else:
-                self.unsupported[op] += 1
-                return
-        ins = [self.shape(n) for n in node.input]
-        outs = [self.shape(n) for n in node.output]
-        needed = [s for n, s in zip(node.input, ins) if n] + outs[:1]
-        if any(s is None for s in needed):
-            self.unsupported[f"{op} (unknown shape)"] += 1
-            return
-        label = node_label(node, index)
-        check_node_shapes(label, node, ins, outs)
-        for short, rop, count in self.run(label, handler, node, ins, outs):
-            self.records.append((module_path(node.name), short, rop, count))
-
-    def run(self, label, handler, node, ins, outs) -> list:
-        """The handler's records; any failure is one RidgelineError naming the node.
-
-        Shapes are checked before (check_node_shapes) and the ops check their own sizes, so
-        what remains is an attribute no exporter writes (a zero stride, a kernel longer than
-        its list): a malformed file, reported as such rather than as a traceback.
-        """
-        try:
-            return list(handler(self, node, ins, outs, self.attrs(node)) or ())
-        except RidgelineError as exc:
-            raise RidgelineError(f"{label}: {exc}") from None
-        except (ArithmeticError, IndexError, KeyError, TypeError, ValueError) as exc:
-            raise RidgelineError(f"{label} cannot be read ({type(exc).__name__}: "
-                                 f"{onnx_load.line(exc)})") from None
-
-    def is_weight(self, name) -> bool:
-        return name in self.weights
-
-    def weight_elems(self, names) -> int:
-        return sum(prod(self.weights[n]) for n in names if n in self.weights)
-
-
-def _shape(value_info):
-    t = value_info.type
-    if not t.HasField("tensor_type") or not t.tensor_type.HasField("shape"):
-        return None
-    dims = t.tensor_type.shape.dim
-    if any(not d.HasField("dim_value") or d.dim_value <= 0 for d in dims):
-        return None
-    return tuple(d.dim_value for d in dims)
+        super().map(node, index, HANDLERS, POINTWISE, LAYOUT)
 
 
 # ---------------------------------------------------------------- node -> ridgeline
@@ -269,7 +164,7 @@ def _gemm(g, node, ins, outs, at):
     sb = ins[1][::-1] if at.get("transB") else ins[1]
     short, op, count = common.matmul(sa, sb, g.is_weight(a), g.is_weight(b))
     c = node.input[2] if len(node.input) > 2 else ""
-    if c and g.is_weight(c) and prod(g.weights[c]) == op.n:
+    if c and g.is_weight(c) and prod(g.weight_shape(c)) == op.n:
         op = common.linear_with_bias(op)
     return [(short, op, count)]
 
@@ -368,6 +263,7 @@ def _gather(g, node, ins, outs, at):
     if g.is_weight(table) and len(ins[0]) == 2 and at.get("axis", 0) == 0:
         return [("embedding", Embedding(prod(ins[1]) or 1, ins[0][0], ins[0][1]), 1)]
     g.skipped["Gather"] += 1
+    g.carry(node.input[:1])  # a table read through an index (relative positions) is held
     return []
 
 
@@ -383,4 +279,5 @@ HANDLERS = {
     "Softmax": _softmax, "LogSoftmax": _softmax, "Gather": _gather,
     **{k: _norm for k in NORMS}, **{k: _pool for k in POOLS},
     **{k: _global_pool for k in GLOBAL_POOLS}, **{k: _reduce for k in REDUCE},
+    "<pointwise>": _pointwise,
 }
