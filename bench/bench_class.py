@@ -84,6 +84,24 @@ def bench_report(n: int) -> dict:
 STEP_TIMEOUT_S = 300  # one click's round trip, at most, before the student gives up
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its reaped children so far (/proc stat)."""
+    f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in f[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _marimo_pid(server_pid: int) -> int:
+    """The marimo child of ``ridgeline lab`` (where every student's kernel runs, as a thread)."""
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if int((p / "stat").read_text().rsplit(")", 1)[1].split()[1]) == server_pid:
+                    return int(p.name)
+            except (OSError, ValueError, IndexError):
+                continue
+    return server_pid
+
+
 def _tree_rss_kb(root: int) -> int:
     """Resident memory (kB) of process ``root`` and all its descendants (from /proc)."""
     parent, rss = {}, {}
@@ -150,10 +168,11 @@ class Student:
     async def run(self, browser) -> None:
         ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})
         ctx.set_default_timeout(STEP_TIMEOUT_S * 1000)
+        page = await ctx.new_page()
         try:
-            await self._session(await ctx.new_page())
+            await self._session(page)
         except Exception as exc:  # noqa: BLE001 - a bench records failures, it does not stop
-            self.error = f"{self.sid}: {type(exc).__name__}: {exc}"[:300]
+            self.error = f"{self.sid} ({await _where(page)}): {type(exc).__name__}: {exc}"[:400]
         finally:
             await ctx.close()
 
@@ -197,6 +216,18 @@ class Student:
         await self._saved(page, "lock", lambda: _submit(f, "Lock prediction"))
 
 
+async def _where(page) -> str:
+    """Where a failed student's page stood: websocket state, kernel ready, cells run."""
+    try:
+        return await page.evaluate("""() => {
+            const a = document.querySelector('#App'), st = window.__rl || {};
+            return `ws ${a ? a.dataset.connectionState : 'no #App'}, kernel ready ${!!st.ready},`
+                + ` ${st.runs || 0} cell runs, ${document.querySelectorAll('.marimo-cell').length}`
+                + ' cells'; }""")
+    except Exception as exc:  # noqa: BLE001 - the page itself may be gone
+        return f"page unreadable: {type(exc).__name__}"
+
+
 async def _submit(scope, label: str) -> None:
     await scope.get_by_role("button", name=label, exact=True).first.click()
 
@@ -224,7 +255,8 @@ def check_ledgers(students: list) -> dict:
               and len(entries) == 3 + PROBES + 2)
         complete += ok
         if s.ledger.exists() and not ok:
-            wrong.append(s.sid)
+            wrong.append(f"{s.sid}: {len(entries)} entries, locks {sorted(locks)}, probes "
+                         f"{probes}, designs {kinds.count('design')}, notes {len(notes)}")
         others = {o: m for o, m in marks.items() if o != s.sid}
         cross += [(s.sid, o) for o, (num, note) in others.items()
                   if note in notes or (1 in locks and locks[1]["payload"].get("number") == num)]
@@ -278,8 +310,10 @@ def bench_load(n: int, ramp: float = 1.0) -> dict:
             assert server.wait_ready(url, 120, proc), "the class server did not start"
             time.sleep(2)
             idle = _tree_rss_kb(proc.pid)
-            load0 = load_avg()
+            marimo = _marimo_pid(proc.pid)
+            cpu0, load0 = _cpu_s(marimo), load_avg()
             out = asyncio.run(_load(n, url, cdir, ramp, proc.pid))
+            cpu = _cpu_s(marimo) - cpu0
             checked = check_ledgers(out["students"])
         finally:
             proc.terminate()
@@ -297,6 +331,7 @@ def bench_load(n: int, ramp: float = 1.0) -> dict:
             "open_p95_s": _p95([s.open_s for s in students if s.open_s is not None]),
             "server_rss_idle_mb": round(idle / 1024), "server_rss_peak_mb": round(peak / 1024),
             "server_mb_per_student": round((peak - idle) / 1024 / n, 1),
+            "server_cpu_s_per_student": round(cpu / n, 1),
             "chromium_rss_peak_mb": round(max(out["rss"]["chromium"] or [0]) / 1024),
             "load_start": load0, "load_end": load_avg()}
 
