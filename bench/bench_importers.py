@@ -102,10 +102,11 @@ class EncoderDecoder(torch.nn.Module):
 
 def build(cfg_fn, auto, meta):
     cfg = cfg_fn()
+    make = getattr(auto, "from_config", auto)  # AutoModel.from_config(cfg), or T5Model(cfg)
     if meta:
         with torch.device("meta"):
-            return auto.from_config(cfg).eval()
-    return auto.from_config(cfg).eval()
+            return make(cfg).eval()
+    return make(cfg).eval()
 
 
 def row(name, model, inputs, peers):
