@@ -27,7 +27,7 @@ def run(cmd: str) -> list[str]:
     args = cmd.split("  #")[0].strip().split(" ", 1)[1]
     env = dict(os.environ, COLUMNS="200")
     p = subprocess.run(f"{sys.executable} -m ridgeline {args}", shell=True, capture_output=True,
-                       text=True, env=env, cwd="/tmp", timeout=300)
+                       text=True, env=env, cwd="/tmp", timeout=300, check=False)
     return (p.stdout + p.stderr).rstrip("\n").split("\n")
 
 
