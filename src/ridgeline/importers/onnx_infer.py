@@ -13,6 +13,8 @@ near-empty total.
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 from collections import Counter
 
 from ..errors import RidgelineError
@@ -78,10 +80,13 @@ def _infer_symbolic(model):
         from onnxruntime.tools.symbolic_shape_infer import SymbolicShapeInference
     except ImportError:
         return None
-    try:
-        return SymbolicShapeInference.infer_shapes(model, auto_merge=True)
-    except Exception:  # noqa: BLE001 (the tool raises bare Exceptions on graphs it cannot follow)
-        return None
+    # on an incomplete inference the tool saves "sym_shape_infer_temp.onnx" into the working
+    # directory before raising: run it in a scratch directory so nothing lands in the user's
+    with tempfile.TemporaryDirectory(prefix="ridgeline-ort-") as scratch, contextlib.chdir(scratch):
+        try:
+            return SymbolicShapeInference.infer_shapes(model, auto_merge=True)
+        except Exception:  # noqa: BLE001 (the tool raises bare Exceptions on graphs it cannot follow)
+            return None
 
 
 def known_shapes(model) -> dict:
