@@ -17,11 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-from lab_ui import PART_TITLES, lock, open_lab, part, pick_track  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
-from servers import LabServer  # noqa: E402
+from lab_ui import PART_TITLES, lock, open_lab, part, pick_track
+from playwright.sync_api import sync_playwright
+from servers import LabServer
 
-from ridgeline.lab.tracks import TRACKS  # noqa: E402
+from ridgeline.lab.tracks import TRACKS
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -35,7 +35,7 @@ def shoot_track(page, key: str, out: Path) -> list[Path]:
     for n in (1, 2, 3):
         try:
             lock(page, n, choice_index=0, number=1.0 if n == 1 else None)
-        except Exception as exc:  # a lock that fails is itself worth a screenshot
+        except Exception as exc:  # noqa: BLE001 - a lock that fails is itself worth a screenshot
             print(f"{key} part {n}: lock failed ({type(exc).__name__})", file=sys.stderr)
         page.wait_for_timeout(1500)
         part(page, n).first.scroll_into_view_if_needed()

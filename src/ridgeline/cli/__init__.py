@@ -26,9 +26,9 @@ import os
 import sys
 import warnings
 
+from .challenging import cmd_challenge
 from .commands import cmd_hardware, cmd_op, cmd_profile, cmd_ridge, cmd_sweep
 from .lab import cmd_class_report, cmd_export_site, cmd_lab
-from .challenging import cmd_challenge
 from .measuring import cmd_measure
 from .parser import PROG, UsageError, build_parser
 
@@ -82,5 +82,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 __all__ = ["EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "PROG", "UsageError",
-           "build_parser", "cmd_challenge", "cmd_hardware", "cmd_lab", "cmd_measure", "cmd_op", "cmd_profile",
-           "cmd_ridge", "cmd_sweep", "main"]
+           "build_parser", "cmd_challenge", "cmd_class_report", "cmd_export_site", "cmd_hardware",
+           "cmd_lab", "cmd_measure", "cmd_op", "cmd_profile", "cmd_ridge", "cmd_sweep", "main"]

@@ -8,7 +8,6 @@ Handlers return the exit status; bad input raises :class:`UsageError` or ``Ridge
 
 from __future__ import annotations
 
-import json
 import sys
 
 from .. import format as fmt
