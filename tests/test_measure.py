@@ -357,3 +357,15 @@ def test_a_gemv_faster_than_the_dram_probe_is_explained(machine):
     est = estimate(Gemm(1, 4096, 4096), machine, "fp32")
     row = compare.compare("gemv", "gemm", est, _timing(0.004), 50e9, LEVELS)
     assert row["ratio"] < 1 and row["note"].startswith("it streamed 16.8 GB/s, more than the 10 GB/s")
+
+
+def test_hardware_listing_shows_this_machine_only_when_measured(data_dir, capsys):
+    # no cache: the listing is the registry alone (exit 0); once measured, it is listed too
+    from ridgeline import cli
+    assert cli.main(["hardware", "--json"]) == 0
+    assert "this-machine" not in [d["key"] for d in json.loads(capsys.readouterr().out)]
+    entry = device.build_entry(META, LEVELS, PEAKS)
+    device.save({"entry": entry, "device": device.device_json(entry, LEVELS, META, {}),
+                 "layers": [], "summary": compare.summary([])})
+    assert cli.main(["hardware", "--json"]) == 0
+    assert "this-machine" in [d["key"] for d in json.loads(capsys.readouterr().out)]

@@ -262,10 +262,20 @@ def _ridge_chart(args, recipe, x, fixed):
 # ---------------------------------------------------------------- hardware and lab
 
 
+def _measured_if_cached(get_hardware) -> list:
+    """[this-machine] when `ridgeline measure` has cached it (a listing shows it beside the
+    registry), else [] - an absent or unreadable cache is for `hardware this-machine` to say."""
+    from ..api import RidgelineError
+    try:
+        return [get_hardware("this-machine")]
+    except RidgelineError:
+        return []
+
+
 def cmd_hardware(args) -> int:
     from ..api import get_hardware, hardware_registry
     if args.name is None:
-        devices = list(hardware_registry().values())
+        devices = [*hardware_registry().values(), *_measured_if_cached(get_hardware)]
         if args.json:
             emit_json([device_summary(hw) for hw in devices])
         else:
