@@ -138,7 +138,7 @@ class Student:
         self.idx, self.sid = idx, f"s{idx:02d}"
         self.url, self.ledger = url, cdir / f"s{idx:02d}.jsonl"
         self.number = 100.0 + idx  # Part 1's numeric answer: unique, so cross-talk shows
-        self.probes = sorted({1 + idx, 1024 - idx})[:PROBES]
+        self.probes = sorted({2 + idx, 1000 - idx})[:PROBES]  # never the field's start, 1
         self.note = f"note of s{idx:02d}"
         self.lat: dict[str, list[float]] = {"lock": [], "probe": [], "design": [],
                                             "reflection": []}
@@ -172,7 +172,7 @@ class Student:
         try:
             await self._session(page)
         except Exception as exc:  # noqa: BLE001 - a bench records failures, it does not stop
-            self.error = f"{self.sid} ({await _where(page)}): {type(exc).__name__}: {exc}"[:400]
+            self.error = f"{self.sid} ({await _where(page)}): {type(exc).__name__}: {exc}"[:600]
         finally:
             await ctx.close()
 
@@ -187,12 +187,8 @@ class Student:
         self.open_s = time.perf_counter() - t0
         for n in (1, 2):
             await self._lock(page, n)
-        probe = form(part(page, 2), "Commit probe").first
-        for v in self.probes:
-            field = probe.locator("marimo-number input").first
-            await field.fill(str(v))
-            await field.press("Tab")
-            await self._saved(page, "probe", lambda: _submit(probe, "Commit probe"))
+        for k, v in enumerate(self.probes):
+            await self._probe(page, k, v)
         await self._lock(page, 3)
         precision = part(page, 3).locator("marimo-dropdown select").first
         await precision.select_option(index=self.idx % 2)
@@ -202,6 +198,25 @@ class Student:
         note = form(part(page, 1), "Save reflection").first
         await note.locator("textarea").first.fill(self.note)
         await self._saved(page, "reflection", lambda: _submit(note, "Save reflection"))
+
+    async def _probe(self, page, k: int, v: int) -> None:
+        """Probe ``v`` once the page shows ``k`` probes used (the form is rebuilt after each
+        probe: typing into the old one loses the value); the field must hold ``v`` on submit."""
+        import re
+
+        from lab_ui import part
+        from marimo_dom import form
+        await page.get_by_text(re.compile(rf"Probes used:\s*{k}\s*/\s*5")).first.wait_for()
+        await _idle(page)
+        probe = form(part(page, 2), "Commit probe").first
+        field = probe.locator("marimo-number input").first
+        for _ in range(3):
+            await field.fill(str(v))
+            await field.press("Tab")
+            if (await field.input_value()).replace(",", "") == str(v):
+                break
+            await _idle(page)
+        await self._saved(page, "probe", lambda: _submit(probe, "Commit probe"))
 
     async def _lock(self, page, n: int) -> None:
         from lab_ui import part
@@ -221,9 +236,12 @@ async def _where(page) -> str:
     try:
         return await page.evaluate("""() => {
             const a = document.querySelector('#App'), st = window.__rl || {};
+            const text = document.body.innerText.replace(/\\s+/g, ' ');
+            const who = text.match(/Working as \\S+|Type your name[^.]*/);
             return `ws ${a ? a.dataset.connectionState : 'no #App'}, kernel ready ${!!st.ready},`
                 + ` ${st.runs || 0} cell runs, ${document.querySelectorAll('.marimo-cell').length}`
-                + ' cells'; }""")
+                + ` cells, ${location.search}, ${who ? who[0] : 'no identity line'};`
+                + ` page: ${text.slice(0, 160)}`; }""")
     except Exception as exc:  # noqa: BLE001 - the page itself may be gone
         return f"page unreadable: {type(exc).__name__}"
 
