@@ -263,13 +263,11 @@ def estimate(op, hardware="h100-sxm", dtype="bf16", memory_model=DEFAULT_MEMORY_
     off, on = split_traffic(elems, placement if memory_model == "placed" else None)
     scale = dt.bytes * count
     traffic = off.scaled(scale)
-    onchip_bytes = (on.total + _tile_extra(op, elems, memory_model, onchip)) * scale
+    tiles = _tile_extra(op, elems, memory_model, onchip)
+    onchip_bytes = (on.total + tiles) * scale
     weights_in, w_level = _weight_level(hw, op, dt, weights_in)
     flops = op.flops() * count
-    t_compute = flops / peak
-    t_offchip = traffic.activations / hw.bandwidth + traffic.weights / w_level.bandwidth.value
-    t_onchip = onchip_bytes / hw.onchip.bandwidth.value if hw.onchip.bandwidth else 0.0
-    t_memory = np.maximum(t_offchip, t_onchip)
+    t_compute, t_memory = flops / peak, _memory_time(hw, traffic, onchip_bytes, w_level)
     t = np.maximum(t_compute, t_memory)
     e_memory = (traffic.activations * hw.memory.energy_per_byte.value
                 + traffic.weights * w_level.energy_per_byte.value
@@ -282,20 +280,38 @@ def estimate(op, hardware="h100-sxm", dtype="bf16", memory_model=DEFAULT_MEMORY_
         energy_compute_j=flops * op_energy(hw, dt).value, energy_memory_j=e_memory,
         energy_static_j=e_static, hardware=hw.key, dtype=dt.name, peak=peak,
         memory_model=memory_model, weights_in=weights_in, count=count,
-        params=op.params() * count, static_w=static_w, onchip_bytes=onchip_bytes, offchip_bandwidth=hw.bandwidth,
+        params=op.params() * count, static_w=static_w, onchip_bytes=onchip_bytes,
+        offchip_bandwidth=hw.bandwidth,
         arithmetic_bytes=compulsory.total * scale,
-        placement=_lives(placement, memory_model, weights_in))
+        placement=_lives(placement, memory_model, weights_in, bool(np.any(tiles > 0))))
 
 
-def _lives(placement, memory_model: str, weights_in: str) -> dict:
-    """Where each tensor lives, for display: 'memory', 'onchip', 'weight_store' or a split."""
+def _memory_time(hw: Hardware, traffic: Traffic, onchip_bytes, w_level):
+    """max(off-chip bytes / BW (+ weights / the weight store's BW), on-chip bytes / BW_onchip
+    where the device publishes an on-chip bandwidth): the levels stream concurrently."""
+    t_offchip = traffic.activations / hw.bandwidth + traffic.weights / w_level.bandwidth.value
+    t_onchip = onchip_bytes / hw.onchip.bandwidth.value if hw.onchip.bandwidth else 0.0
+    return np.maximum(t_offchip, t_onchip)
+
+
+def _lives(placement, memory_model: str, weights_in: str, tiles_on_chip=False) -> dict:
+    """Where each tensor lives, for display: 'memory', 'onchip', 'weight_store' or a split;
+    ``reason`` says why (the placement pass's rule, FlashAttention's tiles, or the model)."""
     def where(share):
         share = float(np.max(share)) if np.ndim(share) else float(share)
         return "onchip" if share >= 1 else ("memory" if share <= 0 else f"{share:.0%} onchip")
     p = placement if memory_model == "placed" and placement is not None else None
     return {"weights": weights_in, "inputs": where(p.inputs) if p else "memory",
             "outputs": where(p.outputs) if p else "memory", "kv_cache": "memory",
-            "scratch": where(p.scratch) if p else "memory", "reason": p.reason if p else memory_model}
+            "scratch": where(p.scratch) if p else "memory",
+            "reason": _reason(p, memory_model, tiles_on_chip)}
+
+
+def _reason(p, memory_model: str, tiles_on_chip) -> str:
+    reasons = [p.reason] if p is not None and p.reason != "off chip" else []
+    if tiles_on_chip and memory_model == "placed":
+        reasons.append("attention tiles re-read from the on-chip level")
+    return ", ".join(reasons) or ("off chip" if memory_model == "placed" else memory_model)
 
 
 def total(estimates) -> Estimate:
