@@ -7,7 +7,7 @@ ledger file holds exactly that student's entries; and nothing the server sends t
 (pages, API answers, websocket frames) names an absolute server path: not the class
 directory, not the checkout, not the home directory. marimo's run mode writes the notebook's
 path into every page and into ``/api/home/workspace_files``; the class server runs a copy from
-a throwaway ``ridgeline-lab-XXXXXXXX`` directory, so the only path a client can see is that.
+a throwaway ``ridgeline-class-XXXXXXXX`` directory, so the only path a client can see is that.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from lab_ui import lock, open_lab, part, part_text
 from marimo_dom import deep_text
 from servers import ROOT, LabServer, free_port, ledger_entries
 
-NEUTRAL = re.compile(r"/ridgeline-lab-[A-Za-z0-9_]{8}/app\.py")
+NEUTRAL = re.compile(r"/ridgeline-class-[A-Za-z0-9_]{8}/app\.py")
 
 
 class ClassServer(LabServer):

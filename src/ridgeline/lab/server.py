@@ -16,7 +16,7 @@ absolute path into every page it serves (``__MARIMO_MOUNT_CONFIG__``'s ``filenam
 and ``lspWorkspace``, and a hidden ``<marimo-filename>``), which would show where ridgeline is
 installed (a home directory, a user name). So a class server runs a copy of ``app.py`` from a
 fresh temporary directory (:func:`neutral_copy`), with that directory as the child's working
-directory; the page then names only ``<tmp>/ridgeline-lab-XXXXXXXX/app.py``. The class
+directory; the page then names only ``<tmp>/ridgeline-class-XXXXXXXX/app.py``. The class
 directory is passed in the environment and never written into a page (the lab names ledgers
 by student ID).
 
@@ -82,7 +82,7 @@ def command(host: str, port: int, app: Path = APP) -> list[str]:
             "--port", str(port), "--no-token", "--no-sandbox"]
 
 
-NEUTRAL_PREFIX = "ridgeline-lab-"
+NEUTRAL_PREFIX = "ridgeline-class-"
 
 
 def neutral_copy() -> Path:
