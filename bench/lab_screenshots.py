@@ -10,6 +10,7 @@ Run: ``.venv/bin/python bench/lab_screenshots.py [OUTDIR] [--track KEY]``. It pr
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -55,7 +56,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     out = Path(args.outdir or tempfile.mkdtemp(prefix="ridgeline-shots-"))
     out.mkdir(parents=True, exist_ok=True)
-    server = LabServer(Path(tempfile.mkdtemp(prefix="ridgeline-lab-"))).start()
+    workdir = Path(tempfile.mkdtemp(prefix="ridgeline-lab-"))
+    server = LabServer(workdir).start()
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -68,6 +70,7 @@ def main(argv=None) -> int:
             browser.close()
     finally:
         server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)  # the fresh ledger and the server log
     return 0
 
 
