@@ -55,12 +55,22 @@ def numbers_strip(numbers: list, computed) -> str:
     body = [f'<circle cx="{x(v):.1f}" cy="{H / 2 + (i % 7 - 3) * 6:.1f}" r="3" '
             f'fill="#3366aa" fill-opacity=".6"/>' for i, v in enumerate(numbers) if v > 0]
     if computed and computed > 0:
-        body.append(f'<line x1="{x(computed):.1f}" x2="{x(computed):.1f}" y1="{PAD}" '
-                    f'y2="{H - PAD}" stroke="#c00" stroke-width="2"/>')
-        body.append(_axis_text(x(computed), PAD - 8, f"computed {computed:.4g}"))
-    body += [_axis_text(PAD, H - 10, f"{min(pos):.3g}", "start"),
-             _axis_text(W - PAD, H - 10, f"{max(pos):.3g}", "end")]
+        body += _reference(x(computed), PAD, PAD - 8, f"computed {computed:.4g}")
+    body += _range_labels(min(pos), max(pos))
     return _svg(body, "the class's numbers beside the computed one")
+
+
+def _reference(xpos: float, top: float, label_y: float, label: str) -> list[str]:
+    """The engine's answer: a red vertical line from ``top`` down, its label at ``label_y``."""
+    line = (f'<line x1="{xpos:.1f}" x2="{xpos:.1f}" y1="{top}" y2="{H - PAD}" stroke="#c00" '
+            'stroke-width="2"/>')
+    return [line, _axis_text(xpos, label_y, label)]
+
+
+def _range_labels(lo: float, hi: float) -> list[str]:
+    """The log axis' two ends, under the plot."""
+    return [_axis_text(PAD, H - 10, f"{lo:.3g}", "start"),
+            _axis_text(W - PAD, H - 10, f"{hi:.3g}", "end")]
 
 
 def brackets_chart(rows: list, crossover) -> str:
@@ -77,11 +87,8 @@ def brackets_chart(rows: list, crossover) -> str:
             body.append(f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{y:.1f}" y2="{y:.1f}" '
                         f'stroke="#3366aa" stroke-width="{max(1.0, min(4.0, step * .6)):.1f}"/>')
     if crossover:
-        body.append(f'<line x1="{x(crossover):.1f}" x2="{x(crossover):.1f}" y1="{PAD - 10}" '
-                    f'y2="{H - PAD}" stroke="#c00" stroke-width="2"/>')
-        body.append(_axis_text(x(crossover), PAD - 14, f"solver: {crossover:.4g}"))
-    body += [_axis_text(PAD, H - 10, f"{min(vals):.3g}", "start"),
-             _axis_text(W - PAD, H - 10, f"{max(vals):.3g}", "end")]
+        body += _reference(x(crossover), PAD - 10, PAD - 14, f"solver: {crossover:.4g}")
+    body += _range_labels(min(vals), max(vals))
     return _svg(body, "each student's bracket of the crossover")
 
 
