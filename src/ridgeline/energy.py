@@ -37,9 +37,21 @@ def energy_per_flop(dtype: str | DType, node: str = "7nm") -> Figure:
 
 
 def op_energy(hw: str | Hardware, dtype: str | DType) -> Figure:
+    """Joules per FLOP (or integer op) at ``dtype`` on ``hw`` (see :func:`_op_energy`);
+    remembered per device object and format, since every layer estimate asks for it."""
+    hw, d = get_hardware(hw), get_dtype(dtype)
+    key = (hw.key, id(hw), d.name)
+    if key not in _OP_ENERGY:
+        _OP_ENERGY[key] = (hw, _op_energy(hw, d))  # hw kept alive so its id stays its own
+    return _OP_ENERGY[key][1]
+
+
+_OP_ENERGY: dict = {}
+
+
+def _op_energy(hw: Hardware, d: DType) -> Figure:
     """Joules per FLOP (or integer op) at ``dtype`` on ``hw``: the node's table entry plus the
     device's operand-delivery overhead for that format, times the node's scale."""
-    hw, d = get_hardware(hw), get_dtype(dtype)
     if hw.node not in _nodes():
         raise RidgelineError(f"{hw.key}: unknown process node {hw.node!r}; nodes: {', '.join(_nodes())}")
     table, scale = _nodes()[hw.node]

@@ -259,7 +259,7 @@ def estimate(op, hardware="h100-sxm", dtype="bf16", memory_model=DEFAULT_MEMORY_
     peak = hw.peak(dt)
     onchip = hw.onchip_elements(dt)
     elems = op.traffic(memory_model, onchip)
-    compulsory = elems if memory_model == "compulsory" else op.traffic("compulsory", onchip)
+    compulsory = elems if _same_as_compulsory(op, memory_model) else op.traffic("compulsory", onchip)
     off, on = split_traffic(elems, placement if memory_model == "placed" else None)
     scale = dt.bytes * count
     traffic = off.scaled(scale)
@@ -284,6 +284,15 @@ def estimate(op, hardware="h100-sxm", dtype="bf16", memory_model=DEFAULT_MEMORY_
         offchip_bandwidth=hw.bandwidth,
         arithmetic_bytes=compulsory.total * scale,
         placement=_lives(placement, memory_model, weights_in, bool(np.any(tiles > 0))))
+
+
+def _same_as_compulsory(op, memory_model: str) -> bool:
+    """True when ``op.traffic(memory_model)`` is its compulsory traffic: always under
+    ``compulsory``; under ``placed`` for every operator without a kernel model of its own
+    (``placed_model = True``, e.g. FlashAttention's) - the pass moves traffic, not the op."""
+    if memory_model == "compulsory":
+        return True
+    return memory_model == "placed" and not getattr(op, "placed_model", False)
 
 
 def _memory_time(hw: Hardware, traffic: Traffic, onchip_bytes, w_level):

@@ -54,6 +54,8 @@ class Attention:
     causal: bool = True
     flash: bool = False
     kind: str = "attention"
+    #: FlashAttention has its own HBM model under "placed" (roofline._same_as_compulsory)
+    placed_model = True
 
     def __post_init__(self):
         check_flags(self, "causal", "flash")
