@@ -147,7 +147,7 @@ class Estimate:
 
     def to_dict(self) -> dict:
         """The JSON contract of PRODUCT.md (plus labelled extras)."""
-        scalar = _to_python
+        scalar = to_python
         return {
             "name": self.name, "kind": self.kind, "count": self.count,
             "macs": scalar(self.macs), "flops": scalar(self.flops),
@@ -157,7 +157,7 @@ class Estimate:
             "bytes_by_level": {k: scalar(v) for k, v in self.bytes_by_level.items()},
             "intensity_by_level": {k: scalar(v) for k, v in self.intensity_by_level.items()},
             "ridge": scalar(self.ridge),
-            "bound": _to_python(self.bound), "time_s": scalar(self.time_s),
+            "bound": to_python(self.bound), "time_s": scalar(self.time_s),
             "time_compute_s": scalar(self.time_compute_s),
             "time_memory_s": scalar(self.time_memory_s),
             "attainable_flops": scalar(self.attainable_flops),
@@ -189,11 +189,11 @@ def _ratio(num, den):
     return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
-def _to_python(x):
+def to_python(x):
     """A JSON-ready value: numpy to Python; NaN and infinity (a layer with no off-chip bytes)
     to None."""
     if isinstance(x, np.ndarray):
-        return [_to_python(v) for v in x.tolist()]
+        return [to_python(v) for v in x.tolist()]
     if isinstance(x, np.generic):
         x = x.item()
     if isinstance(x, float) and not math.isfinite(x):

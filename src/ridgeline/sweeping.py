@@ -17,7 +17,7 @@ from .ops import Gemm
 from .ops.base import DEFAULT_MEMORY_MODEL
 from .pipeline import run
 from .recipes import SWEEP_PARAMS, get_model
-from .roofline import Estimate
+from .roofline import Estimate, to_python
 
 #: Default search ranges for the crossover solver, per parameter.
 PARAM_RANGES = {"batch": (1, 65_536), "seq-len": (1, 1_048_576),
@@ -40,13 +40,7 @@ class SweepResult:
                 "bound": np.broadcast_to(e.bound, self.values.shape), "time_s": e.time_s,
                 "energy_j": e.energy_j, "fits_memory": np.broadcast_to(self.fits, self.values.shape)}
         cols = {k: np.broadcast_to(v, self.values.shape) for k, v in cols.items()}
-        return [{k: _py(v[i]) for k, v in cols.items()} for i in range(len(self.values))]
-
-
-def _py(x):
-    """A JSON-ready value: numpy to Python, infinity (a layer kept wholly on chip) to None."""
-    x = x.item() if isinstance(x, np.generic) else x
-    return None if isinstance(x, float) and not np.isfinite(x) else x
+        return [{k: to_python(v[i]) for k, v in cols.items()} for i in range(len(self.values))]
 
 
 def _check_param(recipe, param: str):

@@ -12,12 +12,8 @@ import numpy as np
 
 from ..dtypes import get_dtype
 from ..recipes import get_model
-from ..roofline import Estimate
+from ..roofline import Estimate, to_python
 from .tracks import get_track, track_profile, workload_kwargs
-
-
-def _py(x):
-    return x.item() if isinstance(x, np.generic) else x
 
 
 def card_from_estimate(e: Estimate, group: str = "") -> dict:
@@ -38,7 +34,7 @@ def card_from_estimate(e: Estimate, group: str = "") -> dict:
         "name": e.name, "kind": e.kind, "group": group, "count": n,
         "macs": macs, "flops": float(e.flops) / n, "bytes": b, "params": params,
         "intensity": intensity, "ridge": ridge, "ridge_ratio": intensity / ridge,
-        "gauge_fraction": min(1.0, intensity / ridge), "bound": _py(e.bound),
+        "gauge_fraction": min(1.0, intensity / ridge), "bound": to_python(e.bound),
         "gauge_log_fraction": _log_dial(intensity, ridge),
         "time_s": float(e.time_s) / n, "energy_j": float(e.energy_j) / n,
         "attainable_flops": float(e.attainable_flops), "peak": float(e.peak),
@@ -71,7 +67,7 @@ def placed_summary(e: Estimate) -> dict:
     n = e.count
     return {"offchip_bytes": float(e.bytes.total) / n, "onchip_bytes": float(e.onchip_bytes) / n,
             "time_s": float(e.time_s) / n, "energy_j": float(e.energy_j) / n,
-            "bound": _py(e.bound), "where": e.placement.get("reason", "")}
+            "bound": to_python(e.bound), "where": e.placement.get("reason", "")}
 
 
 def compare_linear_conv(track, batch=None, scale=None) -> dict:
