@@ -520,6 +520,7 @@ def _():
 @app.cell(hide_code=True)
 def _(C, ledger, locked3, mo, track, views):
     mo.stop(locked3 is None)
+    from ridgeline.lab.tradeoff import stakeholder
     _start = views.restored_design(track, ledger.state(track.key)["design"])
     slots3 = mo.ui.dictionary({
         _s.name: mo.ui.dropdown(options=list(_s.choices), value=_start["choices"][_s.name],
@@ -530,32 +531,29 @@ def _(C, ledger, locked3, mo, track, views):
     scale3 = mo.ui.slider(**dict(views.slider_args(track, track.scale_param, part=3),
                                  value=_start["scale"]),
                           label=track.scale_label, show_value=True)
-    floor3 = mo.ui.number(start=0, value=_start["floor"], step=1,
-                          label=f"Intensity floor ({track.work_unit}/B)")
     peek3 = mo.ui.switch(label="Math peek")
     mo.vstack([  # shown where defined: no display cell re-running on every move
+        mo.md("### The stakeholder challenge\n\n" + stakeholder(track)),
         mo.md("### Workbench: the Lego toolkit\n\nSwap operators in the backbone's slots; "
-              "every slider is unlocked. Design workload:"),
-        mo.hstack([batch3, scale3, floor3, peek3], justify="start", gap=2, wrap=True),
+              "every slider is unlocked. The floor is fixed while you are graded."),
+        mo.hstack([batch3, scale3, peek3], justify="start", gap=2, wrap=True),
         mo.hstack(list(slots3.elements.values()), justify="start", gap=2, wrap=True),
     ])
-    return batch3, floor3, peek3, scale3, slots3
+    return batch3, peek3, scale3, slots3
 
 
 @app.cell(hide_code=True)
-def _(C, batch3, floor3, scale3, slots3, track):
-    design3 = C.evaluate_design(track, dict(slots3.value), batch3.value, scale3.value,
-                                floor3.value)
+def _(C, batch3, scale3, slots3, track):
+    design3 = C.evaluate_design(track, dict(slots3.value), batch3.value, scale3.value)
     return (design3,)
 
 
 @app.cell(hide_code=True)
-def _(C, batch3, floor3, mo, record, scale3, set_design_rev, slots3, track, views):
+def _(C, batch3, mo, record, scale3, set_design_rev, slots3, track, views):
     def _submit(count):
-        _r = C.evaluate_design(track, dict(slots3.value), batch3.value, scale3.value,
-                               floor3.value)
+        _r = C.evaluate_design(track, dict(slots3.value), batch3.value, scale3.value)
         record("design", track.key, views.design_payload(
-            _r, batch3.value, scale3.value, floor3.value))
+            _r, batch3.value, scale3.value, _r.floor))
         set_design_rev(lambda r: r + 1)
         return (count or 0) + 1
 
@@ -593,10 +591,13 @@ def _(get_design_rev, ledger, locked3, mo, track):
 def _(C, charts, mo, submitted, track, views):
     mo.stop(submitted is None, mo.md("*Submit your design to see where it sits among all "
                                      "possible operator mixes.*"))
+    from ridgeline.lab.tradeoff import physics_note
     _p = submitted["payload"]
-    _all = C.enumerate_designs(track, _p.get("batch"), _p.get("scale"), _p.get("floor"))
+    _all = C.enumerate_designs(track, _p.get("batch"), _p.get("scale"))
     mo.vstack([
         mo.md(views.submitted_markdown(submitted, _all)),
+        mo.md("**What the engine says of the trade-off** (at the challenge's start workload): "
+              + physics_note(track)),
         charts.design_chart(views.design_rows(_all), views.design_point(_p),
                             _all[0].floor if _all else track.intensity_floor,
                             track.power_budget_w, y_field="power_w", unit=track.work_unit,
