@@ -4,12 +4,17 @@ from closed forms), and the numbers its explanation quotes are checked against i
 import pytest
 
 from ridgeline.errors import RidgelineError
+from ridgeline.dtypes import get_dtype
 from ridgeline.lab import questions as Q
-from ridgeline.lab.tracks import TRACKS, track_profile
-from ridgeline.ops import conv2d, depthwise_separable
+from ridgeline.lab.cards import track_layers
+from ridgeline.lab.tracks import TRACKS, track_profile, workload_kwargs
+from ridgeline.lab.views import REFLECT_PROMPTS
+from ridgeline.ops import Attention
+from ridgeline.recipes import get_model
 from ridgeline.roofline import estimate
 
 AVAILABLE = list(TRACKS.values())  # every track's recipe is registered (test_lab_tracks)
+CONV_TRACKS = [t for t in AVAILABLE if t.key != "cloud"]  # Cloud's Part 3 is FlashAttention
 ids = lambda t: t.key
 
 
@@ -25,6 +30,14 @@ def test_three_locks_per_track_with_the_contract_label():
         assert qs[1].numeric is None and qs[2].numeric is None
         assert qs[1].choices == qs[2].choices == ("Rises", "Falls", "Stays about the same")
         assert t.linear_layer in qs[0].prompt
+
+
+def test_reflections_use_the_seed_prompts():
+    assert "weight reuse" in REFLECT_PROMPTS[1].lower()
+    assert "ridge point" in REFLECT_PROMPTS[2]
+    assert REFLECT_PROMPTS[3] == (
+        "Defend your final operator mix. Did you sacrifice Arithmetic Intensity to save power? "
+        "Explain the 'Conservation of Complexity' in your design.")
 
 
 def test_bad_answers_raise():
@@ -51,6 +64,26 @@ def test_cloud_part1_from_the_closed_forms():
     assert f"intensity {quoted(lin)} FLOP/B" in r.explanation
     assert f"against {quoted(attn)} for decode attention" in r.explanation
     assert "used 4 times per pass" in r.explanation
+
+
+@pytest.mark.parametrize("track", AVAILABLE, ids=ids)
+def test_part1_prompt_gives_every_number_it_needs(track):
+    op = {l.name: l.op for l in track_layers(track)}[track.linear_layer]
+    batch = workload_kwargs(track)["batch"]
+    s = get_dtype(track.dtype).bytes
+    prompt = Q.questions(track)[0].prompt
+    assert f"At batch {batch} (M = {op.m} row" in prompt
+    assert f"M x K = {op.m} x {op.k}" in prompt and f"K x N = {op.k} x {op.n}" in prompt
+    assert f"{s:g} byte" in prompt and f"in {track.work_unit}/B" in prompt
+    assert prompt.splitlines()[-1].endswith("answers within 15 % of either convention count.")
+    # the shape given is the one graded: 2MNK / s(MK + KN + MN (+ N bias))
+    flops, elems = 2 * op.m * op.n * op.k, op.m * op.k + op.k * op.n + op.m * op.n
+    elems += op.n if op.bias else 0
+    assert Q.part1_numbers(track)["linear_intensity"] == pytest.approx(flops / (s * elems))
+
+
+def test_cloud_part1_prompt_is_at_batch_4():
+    assert "At batch 4 (M = 4 rows" in Q.questions("cloud")[0].prompt
 
 
 @pytest.mark.parametrize("track", AVAILABLE, ids=ids)
@@ -121,24 +154,51 @@ def test_part2_known_answers():
 # ----------------------------------------------------------------------------- Part 3
 
 
-def test_cloud_part3_resnet_style_conv_closed_form():
-    # 3x3, 256 -> 256 at 56x56, batch 4: standard MACs = 4.56.56.256.256.9; separable
-    # = 4.56.56.256.(9 + 256): cut = 1/(1/256 + 1/9) = 8.69x (Howard et al., S41)
-    r = Q.reveal("cloud", 3, "Falls")
-    assert r.numbers["flops_cut"] == pytest.approx(1 / (1 / 256 + 1 / 9))
-    std = estimate(conv2d(4, 256, 256, 56, 56, 3), "h100-sxm", "fp8")
-    dw, pw = depthwise_separable(4, 256, 256, 56, 56)
-    sep_bytes = sum(float(estimate(o, "h100-sxm", "fp8").bytes.total) for o in (dw, pw))
-    sep_int = (dw.flops() + pw.flops()) / sep_bytes
-    assert r.numbers["separable_intensity"] == pytest.approx(sep_int)
-    assert r.numbers["standard_intensity"] == pytest.approx(float(std.intensity))
-    assert r.correct and sep_int < float(std.intensity) / 10
-    # depthwise 3x3 stride 1 in 1-byte fp8: 2.K^2/(S^2 + 1) ~ 9 FLOP/B (DATA.md D.3)
-    assert r.numbers["depthwise_intensity"] == pytest.approx(9, rel=0.01)
-    assert f"cuts FLOPs {quoted(r.numbers['flops_cut'])}x" in r.explanation
+def test_cloud_part3_is_flash_attention_in_prefill():
+    # Llama-3-70B: 64 query heads, 8 KV heads, d = 128; batch 4, T = 8192, 1-byte fp8.
+    # Standard: Q, K, V read, O written, scores + softmax written and read (4.B.H.T^2);
+    # Flash: Q, K, V, O only; the causal work 4.B.H.d.T(T+1)/2 is the same
+    b, h, hkv, d, t = 4, 64, 8, 128, 8192
+    flops = 4 * b * h * d * t * (t + 1) // 2
+    qkvo = 2 * b * h * t * d + 2 * b * hkv * t * d
+    q = Q.questions("cloud")[2]
+    assert q.key == "p3-depthwise" and "FlashAttention" in q.prompt
+    assert "never writes the T x T score matrix to memory" in q.prompt and "T = 8192" in q.prompt
+    r = Q.reveal("cloud", 3, "Rises")
+    assert r.numbers["standard_intensity"] == pytest.approx(flops / (qkvo + 4 * b * h * t * t))
+    assert r.numbers["flash_intensity"] == pytest.approx(flops / qkvo)
+    assert r.numbers["scores_bytes"] == 4 * b * h * t * t and r.numbers["flops_cut"] == 1
+    assert r.correct and r.computed["choice"] == "Rises"
+    assert r.numbers["standard_intensity"] < r.numbers["ridge"] < r.numbers["flash_intensity"]
+    for x in ("standard_intensity", "flash_intensity", "scores_bytes", "ridge"):
+        assert quoted(r.numbers[x]) in r.explanation
+    assert not Q.reveal("cloud", 3, "Falls").correct
 
 
-@pytest.mark.parametrize("track", AVAILABLE, ids=ids)
+def test_cloud_part3_from_the_engines_attention_op():
+    c, w = get_model("llama-3-70b").config, workload_kwargs(TRACKS["cloud"])
+    ests = [estimate(Attention(w["batch"], c.n_heads, c.n_kv_heads, c.head_dim, w["seq_len"],
+                               "prefill", flash=f), "h100-sxm", "fp8", "compulsory")
+            for f in (False, True)]
+    n = Q.part3_numbers(TRACKS["cloud"])
+    assert n["ratio"] == pytest.approx(float(ests[1].intensity / ests[0].intensity))
+    assert f"T = {w['seq_len']}" in Q.questions("cloud")[2].prompt
+
+
+@pytest.mark.parametrize("track", CONV_TRACKS, ids=ids)
+def test_part3_prompt_quotes_the_tracks_own_flop_cut(track):
+    n, prompt = Q.part3_numbers(track), Q.questions(track)[2].prompt
+    assert "~8x" not in prompt and n["description"] in prompt
+    shown = prompt.split("cuts FLOPs ")[1].split("x")[0]
+    assert float(shown) == float(f"{n['flops_cut']:.2g}")
+    assert len(shown.replace(".", "").lstrip("0")) == 2               # 2 significant figures
+
+
+def test_sig2():
+    assert [Q.sig2(x) for x in (7.89, 2.98, 6.545, 12.3, 123)] == ["7.9", "3.0", "6.5", "12", "120"]
+
+
+@pytest.mark.parametrize("track", CONV_TRACKS, ids=ids)
 def test_part3_answer_recomputed(track):
     std, sep, _ = Q.dw_pair(track)
     a = estimate(std, track.hardware, track.dtype)
@@ -154,6 +214,10 @@ def test_part3_answer_recomputed(track):
 
 def test_part3_known_answers():
     assert Q.reveal("mobile", 3, "Falls").correct and Q.reveal("edge", 3, "Falls").correct
+    # depthwise 3x3 stride 1 in 1-byte int8: 2.K^2/(S^2 + 1) ~ 9 op/B (DATA.md D.3)
+    r = Q.reveal("edge", 3, "Falls")
+    assert r.numbers["depthwise_intensity"] == pytest.approx(9, rel=0.01)
+    assert f"cuts FLOPs {quoted(r.numbers['flops_cut'])}x" in r.explanation
     # one streaming frame: every weight read once either way -> ~2 op/B both
     r = Q.reveal("tiny", 3, "Stays about the same")
     assert r.correct and r.numbers["standard_intensity"] == pytest.approx(2, rel=0.02)

@@ -1,10 +1,24 @@
 """The three locks of each track and their reveals, every answer computed from the engine.
 
+Each prompt carries every number the student needs, computed from the track (nothing
+hard-coded):
+
 Part 1: which of the track's Linear layer and its conv (attention for Cloud) hits the memory
-wall, plus the student's own intensity for the Linear layer.
+wall, plus the student's own intensity for the Linear layer. The prompt gives the Linear's
+shape (M x K by K x N, from the layer's op at the track's workload), the batch and rows M it
+runs at (Cloud: batch 4, M = 4), the bytes per element of the track's format, the unit
+(FLOP/B, op/B on integer tracks) and, on its last line, the tolerance.
 Part 2: doubling the scaled parameter (sequence length, resolution, frames): does the
 scaling layer's intensity rise, fall or stay?
-Part 3: depthwise-separable cuts FLOPs ~8x: what happens to intensity?
+Part 3: an operator swap that changes the bytes more than (or as well as) the work. Edge,
+Mobile, Tiny: the track's own standard conv vs its depthwise-separable form, the prompt
+quoting the engine's FLOP cut for that pair (:func:`part3_numbers`, 2 significant
+figures). Cloud (Llama has no convolution): FlashAttention vs standard attention in prefill
+at the track's sequence length (:func:`flash_numbers`). The numbers live in :mod:`.swaps`. The key stays "p3-depthwise" on
+every track (the ledger stores it).
+
+Intensities are the compulsory-traffic ones (each operand moved once; standard attention's
+score matrix counts, as it must go to memory), as the lab's profiles use.
 
 Grading rules (documented here, shown in the reveal):
 - "rises"/"falls" need a change of more than :data:`STAY_BAND` (10 %); inside it, "stays".
@@ -18,14 +32,14 @@ Grading rules (documented here, shown in the reveal):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..dtypes import get_dtype
 from ..errors import RidgelineError
-from ..ops import Conv2d, Gemm, conv2d, depthwise_separable
-from ..recipes import get_model
-from ..roofline import estimate, total
+from ..ops import Conv2d, Gemm
 from .cards import track_layers
+from .swaps import dw_pair, flash_numbers, flash_pair, part3_numbers, track_layers_of  # noqa: F401
 from .tracks import Track, get_track, track_profile, workload_kwargs
 
 STAY_BAND = 0.10
@@ -66,21 +80,55 @@ def _scale_words(t: Track) -> str:
 
 
 def questions(track) -> list[Question]:
-    """One lock per part, worded for the track."""
+    """One lock per part, worded for the track, with the numbers each one needs."""
     t = get_track(track)
-    other = "the decode attention core" if t.key == "cloud" else f"the Conv layer {t.conv_layer}"
-    p1 = (f"Calculate the theoretical arithmetic intensity (FLOPs per byte moved) of the Linear "
-          f"layer {t.linear_layer} vs {other} in {t.model} on {t.hardware} ({t.dtype}). "
-          f"Which hits the memory wall?")
     target = ("the decode attention block" if t.key == "cloud"
               else f"{t.scaling_layer_name} ({t.model})")
     p2 = (f"Double {_scale_words(t)} for {target}: does its arithmetic intensity rise, fall, "
           f"or stay the same?")
-    p3 = ("Replacing a standard convolution with a depthwise-separable one cuts FLOPs by ~8x. "
-          "What does it do to arithmetic intensity?")
-    return [Question(1, "p1-linear-vs-conv", p1, _part1_choices(t), NUMERIC_LABEL.format(unit=t.work_unit)),
+    return [Question(1, "p1-linear-vs-conv", _prompt1(t), _part1_choices(t),
+                     NUMERIC_LABEL.format(unit=t.work_unit)),
             Question(2, "p2-scaling", p2, TREND, None),
-            Question(3, "p3-depthwise", p3, TREND, None)]
+            Question(3, "p3-depthwise", _prompt3(t), TREND, None)]
+
+
+def part1_shape(t: Track) -> dict:
+    """What Part 1's prompt gives: batch, the Linear's M, K, N (and bias), bytes per element."""
+    op = {l.name: l.op for l in track_layers(t)}[t.linear_layer]
+    return {"batch": int(workload_kwargs(t)["batch"]), "m": int(op.m), "k": int(op.k),
+            "n": int(op.n), "bias": bool(op.bias), "bytes_per_element": get_dtype(t.dtype).bytes}
+
+
+def _prompt1(t: Track) -> str:
+    s, u = part1_shape(t), t.work_unit
+    other = ("the decode attention core (attention)" if t.key == "cloud"
+             else f"the conv layer {t.conv_layer}")
+    per = {"cloud": "decode, one new token per stream",
+           "tiny": f"one row per frame, {workload_kwargs(t)['frames']} frame per inference"}.get(
+               t.key, "one pooled feature vector per image")
+    bias = f", plus a bias of {s['n']}" if s["bias"] else ""
+    nbytes = f"{_f(s['bytes_per_element'])} byte{'' if s['bytes_per_element'] == 1 else 's'}"
+    return (f"Calculate the theoretical arithmetic intensity ({u}s per byte moved, in {u}/B) of "
+            f"the Linear layer {t.linear_layer} in {t.model} on {t.hardware} ({t.dtype}, {nbytes} "
+            f"per element). At batch {s['batch']} (M = {s['m']} row{'' if s['m'] == 1 else 's'}: "
+            f"{per}) it multiplies an M x K = {s['m']} x {s['k']} input "
+            f"by a K x N = {s['k']} x {s['n']} weight matrix{bias}. Which hits the memory wall: "
+            f"{t.linear_layer} or {other}?\n\n"
+            f"Count every operand (input, weights, output) moved once, or the weights only: "
+            f"answers within {NUMBER_TOLERANCE * 100:.0f} % of either convention count.")
+
+
+def _prompt3(t: Track) -> str:
+    n = part3_numbers(t)
+    if t.key == "cloud":
+        return (f"Swap standard attention for FlashAttention in {n['description']} on "
+                f"{t.hardware} ({t.dtype}). Standard attention writes the T x T score matrix "
+                f"(and its softmax) to memory and reads it back; FlashAttention does the same "
+                f"FLOPs but never writes the T x T score matrix to memory. What does it do to the "
+                f"arithmetic intensity of the attention core in prefill at T = {n['seq_len']}?")
+    return (f"{n['description']} on {t.hardware} ({t.dtype}): replacing the standard convolution "
+            f"with a depthwise-separable one cuts FLOPs {sig2(n['flops_cut'])}x. What does it do "
+            f"to arithmetic intensity?")
 
 
 def reveal(track, part: int, choice: str, number=None) -> Reveal:
@@ -106,6 +154,13 @@ def trend(ratio: float) -> str:
 def _f(x: float) -> str:
     """Numbers as the explanations quote them (3 significant figures)."""
     return f"{float(x):.3g}"
+
+
+def sig2(x: float) -> str:
+    """A ratio to 2 significant figures as the prompts quote it: 7.7, 3.0, 12, 120."""
+    x = float(x)
+    digits = 1 - math.floor(math.log10(abs(x))) if x else 1
+    return f"{round(x, digits):.{max(digits, 0)}f}"
 
 
 # ------------------------------------------------------------------------------- Part 1
@@ -234,65 +289,37 @@ def _why2(t: Track) -> str:
 # ------------------------------------------------------------------------------- Part 3
 
 
-def dw_pair(t: Track):
-    """(standard conv, depthwise-separable pair, description) for the track's Part 3 lock.
-
-    Edge: ResNet-50 layer1.0.conv2 (3x3, 64 ch at 1/4 resolution); Mobile: block features.3
-    of mobilenet-v2-standard vs mobilenet-v2 (same shapes); Tiny: a Conv-TasNet TCN block's
-    dilated 3-tap conv (512 ch) as a standard conv vs depthwise + 1x1; Cloud, whose model
-    has no convolution: a ResNet-style 3x3 conv (256 ch, 56x56) on the H100 at the batch.
-    """
-    w = workload_kwargs(t)
-    if t.key == "edge":
-        op = {l.name: l.op for l in track_layers(t)}["layer1.0.conv2"]
-        desc = "ResNet-50 layer1.0.conv2 (3x3, 64 channels)"
-    elif t.key == "mobile":
-        op = next(l.op for l in track_layers_of(t, "mobilenet-v2-standard") if l.name == "features.3.conv")
-        ops = {l.name: l.op for l in track_layers(t)}
-        return op, (ops["features.3.dw"], ops["features.3.project"]), \
-            "MobileNetV2 block features.3: standard 3x3 vs depthwise 3x3 + 1x1 projection"
-    elif t.key == "tiny":
-        frames, c = w["frames"], 512
-        op = Conv2d(w["batch"], c, c, 1, frames + 2, 1, 3, bias=True)
-        dw = Conv2d(w["batch"], c, c, 1, frames + 2, 1, 3, groups=c, bias=True)
-        pw = Conv2d(w["batch"], c, c, 1, frames, 1, 1, bias=True)
-        return op, (dw, pw), "a Conv-TasNet TCN 3-tap conv over 512 channels (one new frame)"
-    else:
-        op = conv2d(w["batch"], 256, 256, 56, 56, 3)
-        desc = "a ResNet-style 3x3 conv (256 channels, 56x56; Llama has no convolution)"
-    dw, pw = depthwise_separable(op.batch, op.in_channels, op.out_channels, op.height, op.width,
-                                 op.kernel_h, op.stride)
-    return op, (dw, pw), desc
-
-
-def track_layers_of(t: Track, model: str):
-    """Layers of another recipe (the standard-conv twin) at the track's workload."""
-    recipe = get_model(model)
-    return recipe.build(recipe.workload(**workload_kwargs(t)))
-
-
-def part3_numbers(t: Track) -> dict:
-    std, sep, desc = dw_pair(t)
-    a = estimate(std, t.hardware, t.dtype)
-    b = total([estimate(o, t.hardware, t.dtype) for o in sep])
-    return {"description": desc, "standard_flops": float(a.flops), "separable_flops": float(b.flops),
-            "flops_cut": float(a.flops) / float(b.flops), "standard_intensity": float(a.intensity),
-            "separable_intensity": float(b.intensity), "depthwise_intensity": float(estimate(sep[0], t.hardware, t.dtype).intensity),
-            "ratio": float(b.intensity) / float(a.intensity), "ridge": float(a.ridge),
-            "standard_bytes": float(a.bytes.total), "separable_bytes": float(b.bytes.total)}
-
-
 def _reveal3(t: Track, choice, number) -> Reveal:
     n = part3_numbers(t)
     answer = trend(n["ratio"])
-    text = (f"For {n['description']}: depthwise-separable cuts FLOPs {_f(n['flops_cut'])}x "
+    text = (_explain_flash if t.key == "cloud" else _explain_dw)(t, n) + f"Answer: {answer}."
+    return Reveal(choice == answer, {"choice": choice}, {"choice": answer, "ratio": n["ratio"]},
+                  text, n)
+
+
+def _explain_dw(t: Track, n: dict) -> str:
+    return (f"For {n['description']}: depthwise-separable cuts FLOPs {_f(n['flops_cut'])}x "
             f"({_f(n['standard_flops'])} -> {_f(n['separable_flops'])}) while bytes go from "
             f"{_f(n['standard_bytes'])} to {_f(n['separable_bytes'])}, so intensity goes from "
             f"{_f(n['standard_intensity'])} to {_f(n['separable_intensity'])} {t.work_unit}/B "
             f"(the depthwise half alone: {_f(n['depthwise_intensity'])}; ridge {_f(n['ridge'])}). "
-            + _why3(answer) + f"Answer: {answer}.")
-    return Reveal(choice == answer, {"choice": choice}, {"choice": answer, "ratio": n["ratio"]},
-                  text, n)
+            + _why3(trend(n["ratio"])))
+
+
+def _side(x: float, ridge: float) -> str:
+    return "below the ridge (memory-bound)" if x < ridge else "above the ridge (compute-bound)"
+
+
+def _explain_flash(t: Track, n: dict) -> str:
+    return (f"For {n['description']} on {t.hardware} in {t.dtype}: both kernels do "
+            f"{_f(n['flops'])} FLOPs. Standard attention writes the T x T scores and their softmax "
+            f"and reads them back: {_f(n['scores_bytes'])} B of its {_f(n['standard_bytes'])} B. "
+            f"FlashAttention keeps them on chip and moves only Q, K, V and O "
+            f"({_f(n['flash_bytes'])} B), so intensity goes from {_f(n['standard_intensity'])} to "
+            f"{_f(n['flash_intensity'])} FLOP/B (x{_f(n['ratio'])}): from "
+            f"{_side(n['standard_intensity'], n['ridge'])} to "
+            f"{_side(n['flash_intensity'], n['ridge'])}, ridge {_f(n['ridge'])}. The same work with "
+            f"{_f(n['scores_bytes'])} B fewer: the swap changes the bytes, not the math. ")
 
 
 def _why3(answer: str) -> str:

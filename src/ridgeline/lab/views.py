@@ -171,10 +171,14 @@ PEEK_TITLES = {"layer": "Intensity of this layer", "energy": "Energy of one pass
                "conv": "For comparison, a convolution of the model",
                "attention": "For comparison, the model's attention"}
 
-REFLECT_PROMPTS = {
-    1: "Why does weight reuse decide which layer hits the memory wall? Use your numbers.",
-    2: "Where did scaling break the system, and why does intensity move (or not) with it?",
-    3: "Defend your operator mix: what did you trade, and what would a stakeholder push back on?",
+REFLECT_PROMPTS = {  # the seed's reflections (Part 3 verbatim)
+    1: ("Weight reuse: why does the Linear layer hit the memory wall while the conv (or "
+        "attention) does not — or does it? Use your numbers."),
+    2: ("Where is the ridge point for this layer, and why does scaling (batch, sequence length / "
+        "resolution / frames) break the system — which limit breaks first: the memory wall, "
+        "capacity, or the deadline?"),
+    3: ("Defend your final operator mix. Did you sacrifice Arithmetic Intensity to save power? "
+        "Explain the 'Conservation of Complexity' in your design."),
 }
 
 
