@@ -47,7 +47,7 @@ def test_table_shows_start_frontier_and_passing(capsys):
     assert rc == 0
     for title in ("start:", "frontier (lowest energy for its intensity):", "every passing mix:"):
         assert title in out
-    assert "design = Stem · layer1 3x3 convs" in out
+    assert "design = layer1 3x3 convs · layer2 3x3 convs" in out
 
 
 def test_unknown_track_is_one_line_exit_2(capsys):

@@ -106,7 +106,8 @@ def test_every_part_opens_after_its_lock(monkeypatch, tmp_path, title):
     assert f"Status: {shown}" in html and f"Status: {hidden}" not in html
     assert "Submitted design" in html
     for text in ("MACs", "FLOPs", "Intensity", "Ridge", "Bound", "Time", "Energy", "Batch",
-                 track.scale_label, "Math peek", f"Intensity floor ({track.work_unit}/B)", "Submit design",
+                 track.scale_label, "Math peek", "The stakeholder challenge",
+                 "What the engine says of the trade-off", "Submit design",
                  "Reveal", "Save reflection", "Download report (JSON)",
                  "Download report (Markdown)"):
         assert text in html, text

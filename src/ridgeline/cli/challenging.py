@@ -40,7 +40,7 @@ def _table(title: str, designs, unit: str) -> list[str]:
     return [title, fmt.render_table(headers, _rows(designs, unit), align="lrrrrll"), ""]
 
 
-def challenge_text(track, start, designs, frontier) -> str:
+def challenge_text(track, start, designs, frontier, note: str = "") -> str:
     """The start, the energy/intensity frontier and every passing mix, as tables."""
     unit = track.work_unit
     passing = [d for d in designs if d.passes]
@@ -56,6 +56,8 @@ def challenge_text(track, start, designs, frontier) -> str:
     lines += _table("every passing mix:", passing, unit)
     if start.reasons:
         lines.append("the start fails: " + "; ".join(start.reasons))
+    if note:
+        lines += ["", "the trade-off: " + note]
     return "\n".join(lines).rstrip()
 
 
@@ -63,6 +65,7 @@ def cmd_challenge(args) -> int:
     # the lab's own evaluation: one set of numbers for the lab and its answer key
     from ..lab.challenge import enumerate_designs, evaluate_design, pareto_front, starting_design
     from ..lab.tracks import get_track
+    from ..lab.tradeoff import physics_note
     track = get_track(args.track)
     start = evaluate_design(track, starting_design(track))
     designs = enumerate_designs(track)
@@ -70,5 +73,5 @@ def cmd_challenge(args) -> int:
     if args.json:
         emit_json(challenge_json(track, start, designs, frontier))
     else:
-        print(challenge_text(track, start, designs, frontier))
+        print(challenge_text(track, start, designs, frontier, physics_note(track)))
     return 0

@@ -520,7 +520,7 @@ def _():
 @app.cell(hide_code=True)
 def _(C, ledger, locked3, mo, track, views):
     mo.stop(locked3 is None)
-    from ridgeline.lab.tradeoff import stakeholder
+    from ridgeline.lab.tradeoff import stakeholder_section
     _start = views.restored_design(track, ledger.state(track.key)["design"])
     slots3 = mo.ui.dictionary({
         _s.name: mo.ui.dropdown(options=list(_s.choices), value=_start["choices"][_s.name],
@@ -533,7 +533,7 @@ def _(C, ledger, locked3, mo, track, views):
                           label=track.scale_label, show_value=True)
     peek3 = mo.ui.switch(label="Math peek")
     mo.vstack([  # shown where defined: no display cell re-running on every move
-        mo.md("### The stakeholder challenge\n\n" + stakeholder(track)),
+        mo.md(stakeholder_section(track)),
         mo.md("### Workbench: the Lego toolkit\n\nSwap operators in the backbone's slots; "
               "every slider is unlocked. The floor is fixed while you are graded."),
         mo.hstack([batch3, scale3, peek3], justify="start", gap=2, wrap=True),
@@ -591,13 +591,12 @@ def _(get_design_rev, ledger, locked3, mo, track):
 def _(C, charts, mo, submitted, track, views):
     mo.stop(submitted is None, mo.md("*Submit your design to see where it sits among all "
                                      "possible operator mixes.*"))
-    from ridgeline.lab.tradeoff import physics_note
+    from ridgeline.lab.tradeoff import physics_section
     _p = submitted["payload"]
     _all = C.enumerate_designs(track, _p.get("batch"), _p.get("scale"))
     mo.vstack([
         mo.md(views.submitted_markdown(submitted, _all)),
-        mo.md("**What the engine says of the trade-off** (at the challenge's start workload): "
-              + physics_note(track)),
+        mo.md(physics_section(track)),
         charts.design_chart(views.design_rows(_all), views.design_point(_p),
                             _all[0].floor if _all else track.intensity_floor,
                             track.power_budget_w, y_field="power_w", unit=track.work_unit,

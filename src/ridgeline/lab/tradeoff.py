@@ -150,3 +150,14 @@ def physics_note(track) -> str:
                      f"floor here is {_i(s.floor, u)}, fixed while you are graded.")
     lines.append(f"{a.passing} of {a.designs} mixes pass.")
     return " ".join(lines)
+
+
+def stakeholder_section(track) -> str:
+    """Markdown for the top of Part 3's workbench."""
+    return f"### The stakeholder challenge\n\n{stakeholder(track)}"
+
+
+def physics_section(track) -> str:
+    """Markdown shown beside the frontier once a design is submitted."""
+    return ("**What the engine says of the trade-off** (at the challenge's start workload): "
+            f"{physics_note(track)}")
