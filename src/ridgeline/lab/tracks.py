@@ -308,13 +308,12 @@ def _cloud_crisis(t: Track) -> dict:
 
 def _vision_crisis(t: Track) -> dict:
     p = track_profile(t)
-    conv, lin = p.layer(t.conv_layer), p.layer(t.linear_layer)
+    conv = p.layer(t.conv_layer)
     u = t.work_unit
     w = workload_kwargs(t)
+    # the conv's and the Linear's intensities are Part 1's answer: not shown before its lock
     return {
         f"{t.conv_layer} work per frame (G{u})": float(conv.flops) / 1e9,
-        f"{t.conv_layer} intensity ({u}/B)": _i(conv),
-        f"{t.linear_layer} intensity ({u}/B)": _i(lin),
         f"ridge, {t.dtype} ({u}/B)": float(p.totals.ridge),
         f"whole model per frame (G{u})": float(p.totals.flops) / 1e9,
         f"aggregate intensity ({u}/B)": _i(p.totals),
@@ -357,8 +356,6 @@ def _tiny_crisis(t: Track) -> dict:
         "weights stream from flash (1 = yes)": 1.0 if p1.capacity.weights_in == "weight_store" else 0.0,
         "ridge vs SRAM (op/B)": peak / hw.memory.bandwidth.value,
         "ridge vs flash (op/B)": peak / hw.weight_store.bandwidth.value,
-        f"{t.linear_layer} intensity, 1 frame (op/B)": _i(p1.layer(t.linear_layer)),
-        f"{t.linear_layer} intensity, {f8} frames (op/B)": _i(p8.layer(t.linear_layer)),
         "time per inference, 1 frame (ms)": float(p1.totals.time_s) * 1e3,
         "latency, 1 frame: window + compute (ms)": (lat(1) + float(p1.totals.time_s)) * 1e3,
         f"latency, {f8} frames: window + buffering + compute (ms)": (lat(f8) + float(p8.totals.time_s)) * 1e3,
