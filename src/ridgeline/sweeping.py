@@ -143,6 +143,11 @@ def square_gemm_crossover(ridge, bytes_per_element):
     return 3 * ridge * bytes_per_element / 2
 
 
+def _unit(kw: dict) -> str:
+    """FLOP, or op on integer formats (the units every label follows)."""
+    return get_dtype(kw["dtype"]).work_unit if kw.get("dtype") else "FLOP"
+
+
 def crossover(model, layer, param, hardware=None, dtype=None, memory_model=DEFAULT_MEMORY_MODEL,
               lo=None, hi=None, **fixed) -> Crossover:
     """Solve intensity(param) = ridge for one layer: closed form for a Linear layer whose M grows
@@ -211,7 +216,7 @@ def _bisect(model, param, lo, hi, kw) -> dict:
         i0, i1 = np.broadcast_to(e.intensity, (2,))
         return dict(crossover=None, first_compute_bound=None, method="bisection", direction="none",
                     reason=f"never crosses: {side}-bound for every {param} in [{lo:,}, {hi:,}] "
-                           f"(intensity {i0:.3g} -> {i1:.3g} FLOP/B vs ridge "
+                           f"(intensity {i0:.3g} -> {i1:.3g} {_unit(kw)}/B vs ridge "
                            f"{float(np.max(e.ridge)):.3g})")
     # the last flip: beyond it the bound holds to the end of the range (a non-monotonic
     # intensity may flip more than once; the reason says so)

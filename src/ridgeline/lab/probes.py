@@ -77,7 +77,8 @@ class ProbeGame:
 
     def crossover(self) -> Crossover:
         t = get_track(self.track)
-        return _crossover(t.model, self.layer, self.param, t.hardware, t.dtype, self.fixed)
+        return _crossover(t.model, self.layer, self.param, t.hardware, t.dtype, self.fixed,
+                          self.lo, self.hi)
 
     def reveal(self) -> dict:
         """The solver's answer beside the student's bracket (call when :attr:`done`)."""
@@ -105,18 +106,50 @@ def new_game(track, batch=None, scale=None, layer=None, param=None) -> ProbeGame
     return ProbeGame(t.key, layer or t.probe_layer, param, fixed, int(lo), int(hi))
 
 
-@lru_cache(maxsize=1024)
 def _bound_at(track_key, layer, param, value, fixed) -> str:
+    return _layer_at(track_key, layer, param, value, fixed)[0]
+
+
+@lru_cache(maxsize=1024)
+def _layer_at(track_key, layer, param, value, fixed) -> tuple[str, float]:
+    """(bound, intensity) of ``layer`` at ``param`` = ``value``, the other fields ``fixed``."""
     t = get_track(track_key)
     w = get_model(t.model).workload(**dict(fixed)).with_param(param, int(value))
-    p = track_profile(t, w.batch, w.param_value(t.scale_param))
-    return str(p.layer(layer).bound)
+    e = track_profile(t, w.batch, w.param_value(t.scale_param)).layer(layer)
+    return str(e.bound), float(e.intensity)
+
+
+def probed_points(game: ProbeGame) -> list[dict]:
+    """The committed probes as trajectory points: the probe layer's intensity and bound at
+    each probed value (the other settings as the game holds them)."""
+    return [{"layer": game.layer, "value": float(v), "what": f"probe {i}", "bound": a,
+             "intensity": _layer_at(game.track, game.layer, game.param, float(v), game.fixed)[1]}
+            for i, (v, a) in enumerate(game.probes, 1)]
+
+
+def gate_trajectory(traj: dict, game: ProbeGame) -> dict:
+    """Part 2's trajectory as the 5-move rule lets the student see it.
+
+    Until the probes are used up the probe layer has no curve and no point at the sliders
+    (either would show where it crosses the ridge); it is drawn only at the probed values
+    (``probed``), and only when the plot's axis is the probed parameter. After the last probe:
+    ``traj`` unchanged, the whole curve.
+    """
+    if game.done:
+        return traj
+    hide = lambda rows: [r for r in rows if r["layer"] != game.layer]
+    current = dict(traj["current"], points=hide(traj["current"]["points"]))
+    probed = probed_points(game) if traj["param"] == game.param else []
+    return dict(traj, rows=hide(traj["rows"]), current=current, probed=probed,
+                hidden=game.layer)
 
 
 @lru_cache(maxsize=256)
-def _crossover(model, layer, param, hardware, dtype, fixed) -> Crossover:
-    # Parts 1-2 teach the seed's arithmetic intensity: the crossover of compulsory traffic
-    return crossover(model, layer, param, hardware, dtype, "compulsory", **dict(fixed))
+def _crossover(model, layer, param, hardware, dtype, fixed, lo=None, hi=None) -> Crossover:
+    # Parts 1-2 teach the seed's arithmetic intensity: the crossover of compulsory traffic,
+    # searched over the slider's own range (the one the student probes)
+    return crossover(model, layer, param, hardware, dtype, "compulsory", lo=lo, hi=hi,
+                     **dict(fixed))
 
 
 def _crossover_text(c: Crossover) -> str:

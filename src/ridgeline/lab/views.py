@@ -234,9 +234,10 @@ def probe_intro(game) -> str:
     return "\n".join([
         "#### The 5-move rule", "",
         (f"Bracket where **{escape_md(game.layer)}** flips between memory- and compute-bound as "
-        f"{label} goes from {game.lo:,} to {game.hi:,} (other settings at the track's defaults). "
+        f"{label} goes from {game.lo:,} to {game.hi:,} (other settings at the track's defaults) "
+        "- or show that it never flips in that range, which is an answer too. "
         f"Each committed probe answers *memory* or *compute*; after {game.limit}, the solver's "
-        "exact crossover is revealed."), "",
+        "exact crossover (or why there is none) is revealed."), "",
         f"**Probes used: {game.used}/{game.limit}**"])
 
 
