@@ -12,6 +12,7 @@ import sys
 import time
 import types
 import urllib.request
+from html import unescape
 from pathlib import Path
 
 import marimo as mo
@@ -105,6 +106,9 @@ def test_every_part_opens_after_its_lock(monkeypatch, tmp_path, title):
     shown, hidden = ("PASS", "FAIL") if verdict else ("FAIL", "PASS")
     assert f"Status: {shown}" in html and f"Status: {hidden}" not in html
     assert "Submitted design" in html
+    # every part's reveal, each after its workbench task; the whole trajectory after the probes
+    assert verdicts(html) == 3 and "The reveal appears after" not in html
+    assert "curve, and where it crosses the ridge, appear after" not in html
     for text in ("MACs", "FLOPs", "Intensity", "Ridge", "Bound", "Time", "Energy", "Batch",
                  track.scale_label, "Math peek", "The stakeholder challenge",
                  "What the engine says of the trade-off", "Submit design",
@@ -115,6 +119,44 @@ def test_every_part_opens_after_its_lock(monkeypatch, tmp_path, title):
     # the workbench sliders start on one of their own stops
     assert defs["batch2"].value in defs["batch2"].steps
     assert defs["scale3"].value == V.slider_default(track, track.scale_param, part=3)
+
+
+def verdicts(html: str) -> int:
+    """How many reveals the page shows (each opens with one of these verdicts)."""
+    return sum(html.count(v) for v in ("Your prediction was right.", "Not this time.",
+                                       "This lock cannot be graded"))
+
+
+@pytest.mark.parametrize("title", ["Cloud Titan", "Edge Guardian"])
+def test_reveals_wait_for_the_five_probes_and_the_design(monkeypatch, tmp_path, title):
+    track = T.get_track(title)
+    led = Ledger(tmp_path / "l.jsonl")
+    lock_all(led, track)
+    html, defs = run(monkeypatch, led.path, title)
+    assert "Locked at" in html and verdicts(html) == 1  # Part 1's: its workbench is the card
+    assert "The reveal appears after your five probes." in html
+    assert "The reveal appears after you submit a design." in html
+    game = W.new_game(track)
+    for k in range(4):  # one short of the 5-move rule
+        led.append("probe", track.key, {"part": 2, "value": game.lo + k * (game.hi - game.lo) // 4})
+    html, defs = run(monkeypatch, led.path, title)
+    assert defs["game"].used == 4 and "Probes used: 4/5" in html
+    assert "Crossover at" not in html and verdicts(html) == 1
+    assert "The reveal appears after your five probes." in html
+    # the plot leaves the probe layer's curve out: only the probed points, if on its axis
+    assert "curve, and where it crosses the ridge, appear after your 5 probes" in html
+    on_axis = game.param == track.scale_param
+    spec = unescape(html).replace('\\"', '"')  # the charts' JSON, as the page carries it
+    assert spec.count('"what": "probe 4"') == (1 if on_axis else 0)
+    led.append("probe", track.key, {"part": 2, "value": game.hi})
+    html, _ = run(monkeypatch, led.path, title)
+    assert "Crossover at" in html and verdicts(html) == 2
+    assert "The reveal appears after your five probes." not in html
+    assert "The reveal appears after you submit a design." in html
+    led.append("design", track.key,
+               V.design_payload(C.evaluate_design(track, C.starting_design(track)), None, None, 20))
+    html, _ = run(monkeypatch, led.path, title)
+    assert verdicts(html) == 3 and "The reveal appears after" not in html
 
 
 def test_locked_choice_is_shown_disabled_with_its_time(monkeypatch, tmp_path):

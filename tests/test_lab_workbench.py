@@ -125,6 +125,32 @@ def test_probe_game_says_never_crosses_for_decode_attention():
     assert rev["crossover"] is None and rev["text"] == "never crosses"
 
 
+@pytest.mark.parametrize("key", ["cloud", "edge"])
+def test_trajectory_hides_the_probe_layers_curve_until_the_fifth_probe(key):
+    from ridgeline.lab import charts
+    track = TRACKS[key]
+    traj = wb.trajectory(track)
+    g = wb.new_game(track)
+    for k in range(5):
+        shown = wb.gate_trajectory(traj, g)
+        assert g.layer not in {r["layer"] for r in shown["rows"]}
+        assert g.layer not in {p["layer"] for p in shown["current"]["points"]}
+        others = [r for r in traj["rows"] if r["layer"] != g.layer]
+        assert shown["rows"] == others and others and shown["ridge"] == traj["ridge"]
+        assert "after your 5 probes" in shown["note"]
+        if g.param == traj["param"]:  # edge: the probed points, the engine's at each value
+            assert [(p["value"], p["bound"]) for p in shown["probed"]] == list(g.probes)
+            for p in shown["probed"]:
+                e = track_profile(track, scale=int(p["value"])).layer(g.layer)
+                assert p["intensity"] == pytest.approx(float(e.intensity))
+        else:  # cloud: probed along batch, plotted along seq-len - nowhere to put them
+            assert shown["probed"] == [] and "along Batch, not this axis" in shown["note"]
+        layers = charts.trajectory_chart(shown, track.scale_label).layers
+        assert all(ly["data"]["values"] for ly in layers)  # no empty layer
+        g = g.probe(g.lo + k * (g.hi - g.lo) // 4)
+    assert wb.gate_trajectory(traj, g) is traj  # after the fifth: the whole curve
+
+
 @pytest.mark.parametrize("track", AVAILABLE, ids=ids)
 def test_roofline_points_sit_under_the_roof(track):
     r = wb.roofline(track)

@@ -395,8 +395,11 @@ def _(W, batch2, scale2, track):
 
 
 @app.cell(hide_code=True)
-def _(charts, track, traj):
-    charts.trajectory_chart(traj, track.scale_label, track.work_unit)
+def _(W, charts, game, mo, track, traj):
+    # the 5-move rule: no curve of the probe layer to read the crossover off before the last probe
+    _shown = W.gate_trajectory(traj, game)
+    mo.vstack([charts.trajectory_chart(_shown, track.scale_label, track.work_unit),
+               mo.md(_shown.get("note", ""))])
 
 
 @app.cell(hide_code=True)
@@ -476,8 +479,9 @@ def _(game, mo, probe_form, views):
 
 
 @app.cell(hide_code=True)
-def _(locked2, mo, questions, reveal_view, track):
+def _(game, locked2, mo, questions, reveal_view, track):
     mo.stop(locked2 is None)
+    mo.stop(not game.done, mo.md("*The reveal appears after your five probes.*"))
     reveal_view(track, questions[2], locked2)
 
 
@@ -606,8 +610,9 @@ def _(C, charts, mo, submitted, track, views):
 
 
 @app.cell(hide_code=True)
-def _(locked3, mo, questions, reveal_view, track):
+def _(locked3, mo, questions, reveal_view, submitted, track):
     mo.stop(locked3 is None)
+    mo.stop(submitted is None, mo.md("*The reveal appears after you submit a design.*"))
     reveal_view(track, questions[3], locked3)
 
 

@@ -165,13 +165,15 @@ def reuse_chart(rows: list[dict]) -> VegaLite:
 
 def trajectory_chart(traj: dict, label: str, unit: str = "FLOP") -> VegaLite:
     """Intensity of several layers over the scaled parameter, ridge as a line, current points,
-    and orange rules where the system breaks (memory capacity, deadline)."""
+    the probed points of a 5-move game still in play (``traj["probed"]``, see
+    ``probes.gate_trajectory``) and orange rules where the system breaks (memory capacity,
+    deadline). Layers without data are left out."""
     x = _q("value", f"{label} (log)", log=True, si=True)
     y = _q("intensity", f"Intensity ({unit}/B, log)", log=True)
+    tip = _tip("layer", ("value", ",.0f"), ("intensity", ".3~g"), "bound")
     layers = [
         _layer(traj["rows"], {"type": "line"},
-               {"x": x, "y": y, "color": _n("layer", "layer"),
-                "tooltip": _tip("layer", ("value", ",.0f"), ("intensity", ".3~g"), "bound")}),
+               {"x": x, "y": y, "color": _n("layer", "layer"), "tooltip": tip}),
         _layer([{"ridge": traj["ridge"], "what": "ridge"}],
                {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
                {"y": _q("ridge"), "tooltip": _tip("what", ("ridge", ".3~g"))}),
@@ -180,9 +182,13 @@ def trajectory_chart(traj: dict, label: str, unit: str = "FLOP") -> VegaLite:
                {"y": _q("ridge"), "x": {"value": WIDTH - 2}, "text": {"field": "what"}}),
         _layer(traj["current"]["points"],
                {"type": "point", "shape": "diamond", "size": 170, "filled": True},
+               {"x": x, "y": y, "color": _n("layer", "layer"), "tooltip": tip}),
+        _layer(traj.get("probed") or [],
+               {"type": "point", "shape": "square", "size": 110, "filled": True},
                {"x": x, "y": y, "color": _n("layer", "layer"),
-                "tooltip": _tip("layer", ("value", ",.0f"), ("intensity", ".3~g"), "bound")}),
+                "tooltip": _tip("what") + tip}),
     ]
+    layers = [ly for ly in layers if ly["data"]["values"]]
     marks = break_marks(traj.get("breaks") or {})
     if marks:
         layers.append(_layer(marks, {"type": "rule", "color": "#ff7f0e", "strokeWidth": 2},

@@ -13,8 +13,9 @@ from functools import lru_cache
 from ..errors import RidgelineError
 from ..recipes import get_model
 from ..sweeping import Crossover, crossover
-from .tracks import get_track, track_profile
+from .tracks import SCALE_LABELS, get_track, track_profile
 from .trajectory import fixed_without
+from .views import escape_md
 
 
 @dataclass(frozen=True)
@@ -133,15 +134,19 @@ def gate_trajectory(traj: dict, game: ProbeGame) -> dict:
     Until the probes are used up the probe layer has no curve and no point at the sliders
     (either would show where it crosses the ridge); it is drawn only at the probed values
     (``probed``), and only when the plot's axis is the probed parameter. After the last probe:
-    ``traj`` unchanged, the whole curve.
+    ``traj`` unchanged, the whole curve. ``note`` says so under the plot.
     """
     if game.done:
         return traj
     hide = lambda rows: [r for r in rows if r["layer"] != game.layer]
     current = dict(traj["current"], points=hide(traj["current"]["points"]))
-    probed = probed_points(game) if traj["param"] == game.param else []
-    return dict(traj, rows=hide(traj["rows"]), current=current, probed=probed,
-                hidden=game.layer)
+    on_axis = traj["param"] == game.param
+    shown = ("until then it is drawn only at the values you probe" if on_axis else
+             f"you probe it along {SCALE_LABELS.get(game.param, game.param)}, not this axis")
+    note = (f"*{escape_md(game.layer)}'s curve, and where it crosses the ridge, appear after your "
+            f"{game.limit} probes; {shown}.*")
+    return dict(traj, rows=hide(traj["rows"]), current=current, note=note,
+                probed=probed_points(game) if on_axis else [])
 
 
 @lru_cache(maxsize=256)

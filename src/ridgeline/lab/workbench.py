@@ -7,7 +7,7 @@ A facade over the modules that do the work, so ``ridgeline.lab.workbench`` (the 
   :func:`compare_linear_conv` (weight reuse);
 * Part 2, :mod:`.trajectory`: :func:`trajectory` (intensity, FLOPs and bytes over the scaled
   parameter, where the system breaks); :mod:`.probes`: :class:`ProbeGame` (the 5-move rule,
-  then the solver's crossover);
+  then the solver's crossover) and :func:`gate_trajectory` (the plot it lets the student see);
 * everywhere, :mod:`.roofline_data`: :func:`roofline` (layers on the device roof) and
   :mod:`.mathpeek`: :func:`math_peek` (LaTeX with the current numbers substituted).
 
@@ -27,13 +27,13 @@ from .mathpeek import (
     op_latex,
     roofline_latex,
 )
-from .probes import ProbeGame, crossover_for, new_game
+from .probes import ProbeGame, crossover_for, gate_trajectory, new_game, probed_points
 from .roofline_data import design_roofline, roofline
 from .trajectory import scale_grid, trajectory
 
 __all__ = [
     "ProbeGame", "attention_latex", "card_from_estimate", "compare_linear_conv", "conv_latex",
-    "crossover_for", "design_roofline", "energy_latex", "gemm_latex", "latex_number",
-    "layer_card", "math_peek", "new_game", "op_latex", "roofline", "roofline_latex",
-    "scale_grid", "track_layers", "trajectory",
+    "crossover_for", "design_roofline", "energy_latex", "gate_trajectory", "gemm_latex",
+    "latex_number", "layer_card", "math_peek", "new_game", "op_latex", "probed_points",
+    "roofline", "roofline_latex", "scale_grid", "track_layers", "trajectory",
 ]
