@@ -4,6 +4,7 @@ agrees with numbers recomputed independently through ridgeline.profile."""
 
 import itertools
 import re
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -25,10 +26,25 @@ def enumerated(request):
 
 
 def independent(t, choices, batch=None, scale=None):
-    """Totals of a design straight from ridgeline.profile on its substituted layers."""
-    layers, dtype, w = C.design_layers(t, choices, batch, scale)
-    p = profile(t.model, t.hardware, dtype, C.CHALLENGE_MEMORY_MODEL, layers=layers, **w)
-    return p, w
+    """Totals of a design straight from ridgeline.profile on each pass's layers, summed with
+    the pass's share (Cloud: a decode step + 1/ANSWER of a prefill); the footprint from the
+    first pass's weights and peak KV cache beside the largest activation of any pass."""
+    passes, dtype, w = C.design_passes(t, choices, batch, scale)
+    profs = [profile(t.model, t.hardware, dtype, C.CHALLENGE_MEMORY_MODEL, layers=list(p.layers), **w)
+             for p in passes]
+    total = lambda f: sum(p.share * f(prof.totals) for p, prof in zip(passes, profs))
+    e0, cap = profs[0].totals, profs[0].capacity
+    held = (cap.weights_bytes if cap.weights_in == "memory" else 0) \
+        + cap.kv_cache_bytes * passes[0].kv_held + max(p.capacity.activation_bytes for p in profs)
+    fits = held <= cap.memory_bytes and (cap.weights_in == "memory"
+                                         or cap.weights_bytes <= cap.weight_store_bytes)
+    flops, bytes_ = total(lambda e: float(e.flops)), total(lambda e: float(e.arithmetic_bytes))
+    dynamic = total(lambda e: float(e.energy_compute_j + e.energy_memory_j))
+    totals = SimpleNamespace(
+        flops=flops, arithmetic_bytes=bytes_, intensity=flops / bytes_, ridge=float(e0.ridge),
+        time_s=total(lambda e: float(e.time_s)), energy_j=total(lambda e: float(e.energy_j)),
+        power_demand_w=lambda rate: float(e0.static_w) + dynamic * rate)
+    return SimpleNamespace(totals=totals, capacity=SimpleNamespace(fits=fits)), w
 
 
 def test_every_mix_is_enumerated(enumerated):
@@ -44,7 +60,7 @@ def test_every_mix_is_enumerated(enumerated):
 #: calibrated to its TDP cannot exceed the TDP while it keeps up, and Cloud's budget is the
 #: H100's TDP; what breaks first is memory and the deadline. The lab says so with the numbers
 #: (tradeoff.physics_note, tests/test_lab_tradeoff.py). Strict: the mark cannot go stale.
-FALSE_PART3_CRISIS = {"cloud": "the start draws ~403 W of the H100's 700 W TDP; it misses "
+FALSE_PART3_CRISIS = {"cloud": "the start draws ~314 W of the H100's 700 W TDP; it misses "
                                "the deadline and does not fit instead"}
 
 
@@ -170,7 +186,7 @@ def test_cloud_bf16_never_fits_and_kv_heads_change_the_cache():
             assert not r.fits and not r.passes           # 141 GB of weights > 80 GB
     mqa = C.design_layers(t, {"KV heads": "MQA (1 KV head)"})[0]
     gqa = C.design_layers(t, {})[0]
-    kv = lambda layers: next(l.op for l in layers if l.name == "attention").traffic().kv_cache
+    kv = lambda layers: next(l.op for l in layers if l.name == "decode.attention").traffic().kv_cache
     assert kv(gqa) == 8 * kv(mqa)                        # 2.B.H_kv.T.d: 8 heads vs 1
 
 

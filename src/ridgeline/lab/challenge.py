@@ -108,7 +108,16 @@ def _checked(t: Track, choices: dict) -> dict:
 
 
 def design_layers(track, choices: dict, batch=None, scale=None) -> tuple[list[Layer], str, dict]:
-    """(layers, dtype, workload fields) of a design; ``scale`` overrides a slider-driven slot
+    """(layers, dtype, workload fields) of a design, every pass's layers in order (named
+    ``pass.layer`` when there is more than one pass: for display, not for totals)."""
+    passes, dtype, w = design_passes(track, choices, batch, scale)
+    if len(passes) == 1:
+        return list(passes[0].layers), dtype, w
+    return [replace(l, name=f"{p.label}.{l.name}") for p in passes for l in p.layers], dtype, w
+
+
+def design_passes(track, choices: dict, batch=None, scale=None) -> tuple[tuple, str, dict]:
+    """(passes, dtype, workload fields) of a design; ``scale`` overrides a slider-driven slot
     (Tiny's frames)."""
     t = get_track(track)
     c = _checked(t, choices)
@@ -119,8 +128,8 @@ def design_layers(track, choices: dict, batch=None, scale=None) -> tuple[list[La
     w = workload_kwargs(t, batch, scale, part=3)
     if driven:
         w["frames"] = int(c[driven])
-    layers, dtype = toolkit(t).builder(t, c, w)
-    return layers, dtype, w
+    passes, dtype = toolkit(t).builder(t, c, w)
+    return passes, dtype, w
 
 
 # ------------------------------------------------------------------------------ evaluation
@@ -142,12 +151,27 @@ def _totals(prof) -> dict:
             "bound": str(e.bound)}
 
 
+_SUMMED = ("flops", "bytes", "time_s", "energy_j", "dynamic_j")
+
+
 @lru_cache(maxsize=4096)
 def _evaluate(track_key, choice_items, batch, scale):
     t = get_track(track_key)
-    layers, dtype, w = design_layers(t, dict(choice_items), batch, scale)
-    prof = run(layers, get_hardware(t.hardware), get_dtype(dtype), CHALLENGE_MEMORY_MODEL)
-    return _totals(prof), prof.capacity, dtype, w
+    passes, dtype, w = design_passes(t, dict(choice_items), batch, scale)
+    hw, dt = get_hardware(t.hardware), get_dtype(dtype)
+    profs = [run(list(p.layers), hw, dt, CHALLENGE_MEMORY_MODEL) for p in passes]
+    parts = [_totals(prof) for prof in profs]
+    tot = dict(parts[0], **{k: sum(p.share * x[k] for p, x in zip(passes, parts)) for k in _SUMMED})
+    tot["bound"] = max(zip(passes, parts), key=lambda px: px[0].share * px[1]["time_s"])[1]["bound"]
+    return tot, _held(passes, profs), dtype, w
+
+
+def _held(passes, profs):
+    """The footprint of a design: the first pass's weights and KV cache (at its peak context;
+    later passes reuse both) beside the largest activation of any pass."""
+    cap = profs[0].capacity
+    return replace(cap, kv_cache_bytes=cap.kv_cache_bytes * passes[0].kv_held,
+                   activation_bytes=max(float(p.capacity.activation_bytes) for p in profs))
 
 
 def evaluate_design(track, choices: dict, batch=None, scale=None, floor=None) -> DesignResult:

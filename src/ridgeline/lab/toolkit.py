@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable
 
-from ..ops import Conv2d, Gemm, depthwise_separable
+from ..ops import Conv2d, Gemm, depthwise_separable, linear
 from ..recipes import Layer, Workload, get_model
 from ..recipes.mobilenet import INVERTED_RESIDUAL_SETTING
 
@@ -30,9 +30,20 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class Pass:
+    """One forward pass of a design and how many times it runs per run of the mission: Cloud's
+    serving step is a decode pass plus 1/A of a prefill pass (A = tokens per answer)."""
+
+    label: str
+    layers: tuple
+    share: float = 1.0
+    kv_held: float = 1.0   # KV cache held / the pass's own (peak over mean context)
+
+
+@dataclass(frozen=True)
 class Toolkit:
     slots: tuple
-    builder: Callable          # (track, choices, workload dict) -> (layers, dtype)
+    builder: Callable          # (track, choices, workload dict) -> (passes, dtype)
     slider_slot: str = ""      # a slot that a Part 3 slider drives (Tiny's frames)
 
 
@@ -82,11 +93,33 @@ def _group(layer: Layer, groups: int) -> Layer:
     return replace(layer, op=replace(op, groups=groups))
 
 
+#: Cloud's serving step: every stream's prompt has PROMPT tokens (the seq-len slider) and its
+#: answer ANSWER tokens, so per decode step the server also prefills 1/ANSWER of a batch of
+#: prompts (each of the B streams is prefilled once per ANSWER steps). An assumption (U1).
+ANSWER = 256
+
+
 def _cloud(t, c: dict, w: dict):
+    """A decode step of B streams at the mean context (prompt + ANSWER/2) plus its share of
+    the prefill of B prompts; the prefill computes logits for each prompt's last token only
+    (as serving engines do) and reads the same resident weights again."""
     recipe = get_model(t.model)
     cfg = replace(recipe.config, n_kv_heads=KV_HEADS[c["KV heads"]])
-    wl = Workload(**dict(w, flash=c["Attention kernel"] == "FlashAttention"))
-    return recipe.builder(cfg, wl), c["Precision"]
+    flash, b, prompt = c["Attention kernel"] == "FlashAttention", w["batch"], w["seq_len"]
+    decode = recipe.builder(cfg, Workload(**dict(w, seq_len=prompt + ANSWER // 2, flash=flash)))
+    prefill = recipe.builder(cfg, Workload(**dict(w, phase="prefill", flash=flash)))
+    prefill = [_prefill_layer(l, b, cfg) for l in prefill]
+    peak = (prompt + ANSWER) / (prompt + ANSWER // 2)  # the cache at an answer's last token
+    return (Pass("decode", tuple(decode), kv_held=peak),
+            Pass("prefill", tuple(prefill), 1 / ANSWER)), c["Precision"]
+
+
+def _prefill_layer(layer: Layer, batch: int, cfg) -> Layer:
+    """The LM head on each prompt's last token only (the weights are the decode pass's: the
+    challenge counts their footprint once, challenge._held)."""
+    if layer.name == "lm_head":
+        return replace(layer, op=linear(batch, cfg.d_model, cfg.vocab))
+    return layer
 
 
 @lru_cache(maxsize=4096)
@@ -108,7 +141,7 @@ def _edge(t, c: dict, w: dict):
             layers += _separable(layer)
         else:
             layers.append(layer)
-    return _grouped_1x1(layers, ONE_BY_ONE[c["1x1 convs"]], (".conv1", ".conv3", ".pw")), t.dtype
+    return _one(_grouped_1x1(layers, ONE_BY_ONE[c["1x1 convs"]], (".conv1", ".conv3", ".pw"))), t.dtype
 
 
 def _mobile(t, c: dict, w: dict):
@@ -121,7 +154,7 @@ def _mobile(t, c: dict, w: dict):
     swapped = [l for l in sep if l.group in separable]
     order = {g: i for i, g in enumerate(dict.fromkeys(l.group for l in std))}
     layers = sorted(layers + swapped, key=lambda l: order[l.group])
-    return _grouped_1x1(layers, ONE_BY_ONE[c["1x1 convs"]], (".expand", ".project")), t.dtype
+    return _one(_grouped_1x1(layers, ONE_BY_ONE[c["1x1 convs"]], (".expand", ".project"))), t.dtype
 
 
 def _tiny(t, c: dict, w: dict):
@@ -141,7 +174,12 @@ def _tiny(t, c: dict, w: dict):
         if part in ("skip_conv", "skip_add") and c["Skip path"] != "1x1 conv":
             continue
         out.append(_tcn_layer(layer, g, c["TCN 3-tap conv"] == "Standard Conv", repeats))
-    return out, t.dtype
+    return _one(out), t.dtype
+
+
+def _one(layers) -> tuple:
+    """A design that is a single pass, run once per run."""
+    return (Pass("", tuple(layers)),)
 
 
 def _grouped_gemm(op: Gemm, g: int) -> Conv2d | Gemm:

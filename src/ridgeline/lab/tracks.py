@@ -91,15 +91,16 @@ CLOUD = Track(
     probe_param="batch", scaling_layer="attention",
     trajectory_layers=("attention", "gate_proj", "q_proj", "k_proj"),
     rate_hz=20.0, deadline_s=0.05, power_budget_w=700.0,
-    challenge_workload={"batch": 256, "seq_len": 512},
+    challenge_workload={"batch": 16, "seq_len": 2048},
     rate_unit="tokens/s per stream",
     sources={
         "power_budget_w": "H100 SXM TDP up to 700 W (S1; Meta's Llama 3 card uses the same, S6)",
         "rate_hz": ("20 tokens/s per stream = a 50 ms per-token deadline: assumption (U1), between "
                     "DATA.md C.2's FP8 batch-1 floor (21 ms, 47 tok/s) and BF16's (42 ms, 24 tok/s)"),
         "dtype": "FP8: BF16 weights are 141.1 GB > 80 GB HBM (DATA.md C.1, S1)",
-        "challenge_workload": ("a large-batch, short-context serving step whose aggregate "
-                               "intensity sits near the BF16 ridge (295 FLOP/B, DATA.md A.4)"),
+        "challenge_workload": ("a serving step: 16 streams with 2,048-token prompts and 256-token "
+                               "answers - a decode step at the mean context plus 1/256 of the "
+                               "prefill of 16 prompts (assumption U1; lab/toolkit.py ANSWER)"),
     })
 
 EDGE = Track(

@@ -130,17 +130,16 @@ def physics_note(track) -> str:
     else:
         lines.append(
             f"Where physics departs from the plan: the lowest-energy mix ({_mix(low, s)}) still "
-            f"sits at {_i(low.intensity, u)}, above the floor, so the floor never binds. Its power "
-            f"is {format_si(low.power_w, 'W')}, of which {format_si(low.static_w, 'W')} is static "
-            f"(paid idle or busy); the rest is mostly bytes moved, which cutting arithmetic does "
-            f"not remove: it draws only {1 - low.power_w / s.power_w:.0%} less than the start.")
+            f"sits at {_i(low.intensity, u)}, above the floor, so the floor never binds. It draws "
+            f"{format_si(low.power_w, 'W')}, {1 - low.power_w / s.power_w:.0%} less than the "
+            f"start; {format_si(low.static_w, 'W')} of that is static power, paid idle or busy.")
     if a.checks["highest-intensity mix fails power"]:
         lines.append(f"The highest-intensity mix reaches {_i(high.intensity, u)} but draws "
                      f"{format_si(high.power_w, 'W')}, over the budget.")
     if s.checks["power"] and not a.checks["highest-intensity mix fails power"]:
         lines.append("No mix exceeds the power budget where it keeps up: the device's power is "
                      "calibrated to its TDP, so at the required rate what breaks first is "
-                     f"the start's {'; '.join(s.reasons) or 'nothing'}.")
+                     f"for the start is this: {'; '.join(s.reasons) or 'nothing'}.")
     lines += [f"{name} changes energy and intensity by at most {v:.1%} in this workload: it is "
               "in the toolkit to show it does not matter here." for name, v in a.slot_effects.items()
               if v < SLOT_EFFECT]
