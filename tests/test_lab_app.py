@@ -427,3 +427,17 @@ def test_a_tab_that_locks_second_is_told_the_first_lock_stands(monkeypatch, tmp_
     assert lock["payload"]["choice"] == q.choices[0]
     assert tab_a["get_notice"]() is None
     assert "already locked" in tab_b["get_notice"]() and q.choices[0] in tab_b["get_notice"]()
+
+
+@pytest.mark.parametrize("key", list(T.TRACKS))
+def test_design_chart_shades_only_passing_mixes(key):
+    """The green halo layer holds exactly the mixes that pass every check (a mix inside the
+    floor and budget rules that misses the deadline or does not fit is not shaded)."""
+    results = C.enumerate_designs(key)
+    spec = json.loads(charts.design_chart(V.design_rows(results), None, results[0].floor,
+                                          results[0].power_budget_w, y_field="power_w")._mime_()[1])
+    halo = spec["layer"][0]
+    shaded = {d["label"] for d in halo["data"]["values"]} if halo["mark"]["opacity"] else set()
+    assert shaded == {r["label"] for r in V.design_rows(results) if r["passes"]}
+    inside = [r for r in results if r.checks["power"] and r.checks["intensity"]]
+    assert all(V.design_rows([r])[0]["label"] not in shaded for r in inside if not r.passes)

@@ -228,11 +228,11 @@ def growth_chart(traj: dict, label: str) -> VegaLite:
 def design_chart(designs: list[dict], mine: dict | None, floor: float, y_cap: float | None,
                  y_field: str = "energy_j", y_title: str = "Energy per inference (J)",
                  unit: str = "FLOP", ridge: float | None = None) -> VegaLite:
-    """Every operator mix (``y_field`` vs aggregate intensity) with the feasible region shaded.
-
-    Feasible: intensity >= floor and y <= y_cap (the power budget expressed on this axis).
-    The student's design is the black diamond. ``designs`` rows need intensity, y_field,
-    passes and label.
+    """Every operator mix (``y_field`` vs aggregate intensity): the floor and the budget
+    (``y_cap``, on this axis) as green rules, a green halo behind each mix that passes every
+    check (so a mix inside the rules that misses the deadline or does not fit is not shaded),
+    and the student's design as the black diamond. ``designs`` rows need intensity, y_field,
+    passes and label; ``fails`` (the failed checks) shows in the tooltip.
     """
     xs = _positive([d["intensity"] for d in designs] + [floor, ridge]
                    + ([mine["intensity"]] if mine else []))
@@ -243,18 +243,25 @@ def design_chart(designs: list[dict], mine: dict | None, floor: float, y_cap: fl
            domain=(xlo, xhi))
     y = _q(y_field, f"{y_title} (log)", log=True, domain=(ylo, yhi), si=True)
     rows = [{"label": d.get("label", ""), "intensity": d["intensity"], y_field: d[y_field],
-             "status": "PASS" if d.get("passes") else "FAIL"} for d in designs]
-    layers = [
-        _layer([{"x1": floor, "x2": xhi, "y1": ylo, "y2": y_cap if y_cap else yhi,
-                 "what": "feasible region"}],
-               {"type": "rect", "opacity": 0.12, "color": "#2ca02c"},
-               {"x": _q("x1", None, log=True, domain=(xlo, xhi)), "x2": {"field": "x2"},
-                "y": _q("y1", None, log=True, domain=(ylo, yhi)), "y2": {"field": "y2"},
-                "tooltip": _tip("what")}),
+             "status": "PASS" if d.get("passes") else "FAIL",
+             "fails": d.get("fails", "")} for d in designs]
+    passing = [r for r in rows if r["status"] == "PASS"] or [dict(rows[0], status="none")]
+    layers = [  # only passing mixes are shaded: a halo behind each (deadline and memory count)
+        _layer(passing, {"type": "circle", "size": 700, "opacity": 0.18 if designs and
+                         any(d.get("passes") for d in designs) else 0, "color": "#2ca02c"},
+               {"x": x, "y": y}),
         _layer(rows, {"type": "circle", "size": 45, "opacity": 0.6},
                {"x": x, "y": y, "color": _n("status", "status", PASS_SCALE),
-                "tooltip": _tip("label", ("intensity", ".3~g"), (y_field, ".3~g"), "status")}),
+                "tooltip": _tip("label", ("intensity", ".3~g"), (y_field, ".3~g"), "status",
+                                "fails")}),
+        _layer([{"intensity": floor, "what": "intensity floor"}],
+               {"type": "rule", "color": "#2ca02c"},
+               {"x": _q("intensity"), "tooltip": _tip("what", ("intensity", ".3~g"))}),
     ]
+    if y_cap:
+        layers.append(_layer([{y_field: y_cap, "what": "power budget"}],
+                             {"type": "rule", "color": "#2ca02c"},
+                             {"y": _q(y_field), "tooltip": _tip("what", (y_field, ".3~g"))}))
     if ridge:
         layers.append(_layer([{"intensity": ridge, "what": "ridge (the memory wall)"}],
                              {"type": "rule", "strokeDash": [4, 4], "color": "#888"},

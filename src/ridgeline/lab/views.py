@@ -372,7 +372,8 @@ def design_point(payload: dict) -> dict | None:
 def design_rows(results) -> list[dict]:
     """All mixes as chart rows: a label, intensity, power, energy and PASS/FAIL."""
     return [{"label": " · ".join(str(v) for v in r.choices.values()), "intensity": r.intensity,
-             "power_w": r.power_w, "energy_j": r.energy_j, "passes": bool(r.passes)}
+             "power_w": r.power_w, "energy_j": r.energy_j, "passes": bool(r.passes),
+             "fails": ", ".join(k for k, ok in r.checks.items() if not ok)}
             for r in results]
 
 
