@@ -71,6 +71,14 @@ def trajectory(track, batch=None, scale=None, layers=None, param=None, points=40
             "breaks": _breaks(t, param, values, tot, cap, dict(fixed))}
 
 
+def sweep_at(track, values, batch=None, memory_model="compulsory") -> tuple:
+    """(layer name -> Estimate, totals, capacity) at each of ``values`` of the scale slider,
+    the other settings at ``batch`` and the defaults: one vectorized build (cached)."""
+    t = get_track(track)
+    fixed = fixed_without(t, t.scale_param, batch, None)
+    return _sweep(t.key, t.scale_param, tuple(float(v) for v in values), fixed, memory_model)
+
+
 def _layer_rows(name: str, e, values) -> tuple[list, list]:
     """One layer's trajectory rows and its growth ratios X(v) / X(v_0) for X = FLOPs, bytes."""
     arr = lambda x: np.broadcast_to(np.asarray(x, dtype=float), values.shape)

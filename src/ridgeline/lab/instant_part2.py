@@ -1,0 +1,168 @@
+"""Part 2 (Scaling Reality Check) as an instant table: the scale slider's every stop, computed.
+
+For each stop of the scale slider (sequence length / resolution / frames, the stops
+``views.slider_args`` gives the app's slider) at a fixed batch:
+
+* the card of the scaling layer: the Layer Profiler rows the app writes (``layer_card`` ->
+  ``card_pairs``, the engine's scalar path, cached by ``track_profile``), the gauge, and what
+  breaks at this setting (memory capacity, one pass against the deadline);
+* the markers on the trajectory plot: each drawn layer's intensity at the stop, from one
+  vectorized sweep over the stops (``trajectory.sweep_at``).
+
+The plot itself (curves over the slider's range, ridge, where scaling breaks) is drawn once in
+SVG from ``trajectory`` (the same cached sweep as the app's chart). Every string is written by
+:mod:`ridgeline.format`; the browser only looks rows up.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ..format import format_count, format_ratio, format_si
+from .card_text import card_pairs
+from .cards import layer_card
+from .charts import break_marks
+from .instant import (
+    MARGIN,
+    PALETTE,
+    InstantTable,
+    LogAxes,
+    axes_svg,
+    esc,
+    gauge_html,
+    padded_range,
+    pairs_html,
+    svg_doc,
+)
+from .tracks import get_track, track_profile, workload_kwargs
+from .trajectory import sweep_at, trajectory
+from .views import slider_args
+
+#: What a screen reader says for a scale stop: the name and the unit of the value.
+SCALE_NAMES = {"seq-len": ("Sequence length", "tokens"), "resolution": ("Resolution", "px"),
+               "frames": ("Frames per inference", "frames"), "batch": ("Batch", "")}
+
+
+def part2_table(track, batch=None, hidden=(), probed=()) -> InstantTable:
+    """Every stop of Part 2's scale slider at ``batch`` (default: the batch slider's start).
+
+    ``hidden``: layers left off the plot (the 5-move rule's probe layer until its probes are
+    used, ``probes.gate_trajectory``); ``probed``: (value, intensity) points drawn for it.
+    """
+    t = get_track(track)
+    b = slider_args(t, "batch", part=2)["value"] if batch is None else int(batch)
+    return _table(t.key, b, tuple(sorted(hidden)), tuple(tuple(map(float, p)) for p in probed))
+
+
+@lru_cache(maxsize=64)
+def _table(key: str, batch: int, hidden: tuple, probed: tuple) -> InstantTable:
+    t = get_track(key)
+    args = slider_args(t, t.scale_param, part=2)
+    stops = list(args["steps"])
+    layers = [n for n in t.trajectory_layers if n not in hidden]
+    traj = trajectory(t, batch, layers=layers)
+    by_name, _, _ = sweep_at(t, stops, batch)
+    at = {n: np.broadcast_to(np.asarray(by_name[n].intensity, float), (len(stops),))
+          for n in layers}
+    lo, hi, _ = t.sliders[t.scale_param]
+    marks = [r["intensity"] for r in traj["rows"]] + [v for a in at.values() for v in a]
+    ax = LogAxes(lo, hi, *padded_range(marks + [traj["ridge"]] + [p[1] for p in probed]))
+    rows = tuple(_row(t, batch, s, ax, [at[n][i] for n in layers]) for i, s in enumerate(stops))
+    start = stops.index(args["value"])
+    return InstantTable(tuple(stops), rows, plot_svg(t, traj, ax, layers, probed, rows[start]),
+                        t.scale_label, start, ax)
+
+
+def _row(t, batch: int, value, ax: LogAxes, intensities) -> dict:
+    """One stop: value label, aria-valuetext, the card's HTML, the plot's marker positions."""
+    label = value_label(t, batch, value)
+    name, unit = SCALE_NAMES[t.scale_param]
+    unit = unit[:-1] if label == "1" and unit.endswith("s") else unit  # "1 frame"
+    x = ax.x(value)
+    return {"label": label, "aria": f"{name} {label} {unit}".rstrip(),
+            "card": card_html(t, batch, value, label),
+            "markers": [[x, 0.0]] + [[x, ax.y(i)] for i in intensities]}
+
+
+def value_label(t, batch: int, value) -> str:
+    """'8,192'; a resolution as width x height (the height keeps the track's aspect ratio)."""
+    if t.scale_param == "resolution":
+        w, h = workload_kwargs(t, batch, value)["resolution"]
+        return f"{w:,} × {h:,}"
+    return format_count(value)
+
+
+def card_html(t, batch: int, value, label: str) -> str:
+    """The scaling layer's card at this stop, with what breaks here (the app's sentences)."""
+    card = layer_card(t, t.scaling_layer_name, batch, value)
+    u = t.work_unit
+    name = card["name"] + (f" (one of {card['count']} copies)" if card["count"] > 1 else "")
+    caption = f"{name} · {t.scale_label} {label} · batch {batch:,}"
+    gauge = gauge_html(card["gauge_log_fraction"], card["bound"],
+                       f"Intensity {format_ratio(card['intensity'], u + '/B')} against the ridge "
+                       f"{format_ratio(card['ridge'], u + '/B')}: {card['bound']}-bound")
+    return pairs_html(caption, card_pairs(card, u)) + gauge + setting_html(t, batch, value)
+
+
+def setting_html(t, batch: int, value) -> str:
+    """At this setting: does the model fit device memory, does one pass meet the deadline."""
+    prof = track_profile(t, batch, value)
+    time_s = float(prof.totals.time_s)
+    verdict = "misses it" if time_s > t.deadline_s else "meets it"
+    return (f"<p>Memory: {esc(prof.capacity.message())}.</p>"
+            f"<p>One pass takes {esc(format_si(time_s, 's'))} against the "
+            f"{esc(format_si(t.deadline_s, 's'))} deadline: {verdict}.</p>")
+
+
+def plot_svg(t, traj: dict, ax: LogAxes, layers, probed, first: dict) -> str:
+    """The trajectory plot: curves, ridge, breaks, legend; markers at the ``first`` row."""
+    u = t.work_unit
+    parts = axes_svg(ax, f"{t.scale_label} (log)", f"Intensity ({u}/B, log)")
+    parts += _ridge(ax, traj["ridge"], u) + _breaks(ax, traj.get("breaks") or {})
+    for j, n in enumerate(layers):
+        pts = [r for r in traj["rows"] if r["layer"] == n]
+        parts.append(f'<path d="{ax.path([r["value"] for r in pts], [r["intensity"] for r in pts])}" '
+                     f'fill="none" stroke="{PALETTE[j]}" stroke-width="2"><title>{esc(n)}</title></path>')
+    parts += [f'<rect x="{ax.x(v) - 4}" y="{ax.y(i) - 4}" width="8" height="8" fill="#777">'
+              f'<title>probed {format_count(v)}: {format_ratio(i, u + "/B")}</title></rect>'
+              for v, i in probed]
+    parts += _legend(layers) + _markers(ax, layers, first["markers"])
+    return svg_doc(ax, "Intensity trajectory", parts)
+
+
+def _ridge(ax: LogAxes, ridge: float, unit: str) -> list[str]:
+    y, right = ax.y(ridge), ax.width - MARGIN["right"]
+    return [(f'<line x1="{MARGIN["left"]}" x2="{right}" y1="{y}" y2="{y}" stroke="#888" '
+            f'stroke-dasharray="4 4"/><text x="{right - 4}" y="{y - 5}" text-anchor="end" '
+            f'fill="#666">ridge {esc(format_ratio(ridge, unit + "/B"))}</text>')]
+
+
+def _breaks(ax: LogAxes, breaks: dict) -> list[str]:
+    top, bottom = MARGIN["top"], ax.height - MARGIN["bottom"]
+    return [f'<line x1="{ax.x(m["value"])}" x2="{ax.x(m["value"])}" y1="{top}" y2="{bottom}" '
+            f'stroke="#ff7f0e" stroke-width="2"/><text x="{ax.x(m["value"]) + 4}" '
+            f'y="{bottom - 6 - 14 * k}" fill="#d2640a">{esc(m["what"])}</text>'
+            for k, m in enumerate(break_marks(breaks))]
+
+
+def _legend(layers) -> list[str]:
+    out, x = [], MARGIN["left"]
+    for j, n in enumerate(layers):
+        out.append(f'<rect x="{x}" y="24" width="10" height="10" fill="{PALETTE[j]}"/>'
+                   f'<text x="{x + 14}" y="33">{esc(n)}</text>')
+        x += 26 + 6 * len(n)
+    return out
+
+
+def _markers(ax: LogAxes, layers, first) -> list[str]:
+    """Movable marks (data-m = their index in each row's ``markers``): the current value's
+    guide line, then one diamond per layer."""
+    top, bottom = MARGIN["top"], ax.height - MARGIN["bottom"]
+    out = [(f'<g data-m="0" transform="translate({first[0][0]} {first[0][1]})">'
+           f'<line x1="0" x2="0" y1="{top}" y2="{bottom}" stroke="#999" stroke-dasharray="2 3"/></g>')]
+    out += [f'<g data-m="{j + 1}" transform="translate({first[j + 1][0]} {first[j + 1][1]})">'
+            f'<path d="M0,-7L7,0L0,7L-7,0Z" fill="{PALETTE[j]}" stroke="#fff"/></g>'
+            for j in range(len(layers))]
+    return out
