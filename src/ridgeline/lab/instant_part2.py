@@ -140,11 +140,16 @@ def _ridge(ax: LogAxes, ridge: float, unit: str) -> list[str]:
 
 
 def _breaks(ax: LogAxes, breaks: dict) -> list[str]:
+    """Orange rules where scaling breaks the system, labelled on the side with room."""
     top, bottom = MARGIN["top"], ax.height - MARGIN["bottom"]
-    return [f'<line x1="{ax.x(m["value"])}" x2="{ax.x(m["value"])}" y1="{top}" y2="{bottom}" '
-            f'stroke="#ff7f0e" stroke-width="2"/><text x="{ax.x(m["value"]) + 4}" '
-            f'y="{bottom - 6 - 14 * k}" fill="#d2640a">{esc(m["what"])}</text>'
-            for k, m in enumerate(break_marks(breaks))]
+    out = []
+    for k, m in enumerate(break_marks(breaks)):
+        x = ax.x(m["value"])
+        side = 'text-anchor="end" dx="-4"' if x > ax.width / 2 else 'dx="4"'
+        out.append(f'<line x1="{x}" x2="{x}" y1="{top}" y2="{bottom}" stroke="#ff7f0e" '
+                   f'stroke-width="2"/><text x="{x}" {side} y="{bottom - 6 - 14 * k}" '
+                   f'fill="#d2640a">{esc(m["what"])}</text>')
+    return out
 
 
 def _legend(layers) -> list[str]:
