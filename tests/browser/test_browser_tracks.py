@@ -222,6 +222,7 @@ class TestTrack:
         p, t = flow.page, flow.track
         flow.locks[2] = {"choice": lock(p, 2, choice_index=0)}
         assert GATE_TEXT not in part_text(p, 2)
+        assert "The reveal appears after your five probes" in part_text(p, 2)
         param = t.probe_param or t.scale_param
         lo, hi, _ = t.sliders[param]
         values = geometric(lo, hi) if hi > lo else [lo] * 5
@@ -235,6 +236,8 @@ class TestTrack:
         c = ridgeline.crossover(t.model, t.probe_layer, param, t.hardware, t.dtype,
                                 "compulsory", **fixed)
         text = part_text(p, 2)
+        assert "The reveal appears after your five probes" not in text
+        assert "Reveal" in text, "no Part 2 reveal after the fifth probe"
         if c.crossover is None:
             assert "never crosses" in text
         else:
@@ -267,6 +270,7 @@ class TestTrack:
         start = challenge.evaluate_design(t, challenge.starting_design(t))
         text = part_text(p, 3)
         assert ("PASS" if start.passes else "FAIL") in text
+        assert "The reveal appears after you submit a design" in text
         batch, scale, design = passing_design(p, t)
         if batch is not None:
             set_slider(p, part(p, 3), "Batch", batch)
@@ -274,6 +278,7 @@ class TestTrack:
         build_design(p, design)
         submit_form(p, part(p, 3), "Submit design")
         assert "PASS" in part_text(p, 3)
+        assert "The reveal appears after you submit a design" not in part_text(p, 3)
         flow.design = design
 
     def test_intensity_floor_decides_pass(self, flow):
