@@ -302,9 +302,13 @@ def _(W, layer1, track):
 
 
 @app.cell(hide_code=True)
-def _(card1, charts, mo, track, views):
-    mo.hstack([mo.md(views.card_markdown(card1, track.work_unit)), charts.gauge_chart(card1)],
-              justify="start", gap=2, wrap=True)
+def _(W, card1, charts, layer1, mo, track, views):
+    # card, gauge and roofline side by side: one screen of a 1366x768 laptop
+    mo.hstack([mo.vstack([mo.md(views.card_markdown(card1, track.work_unit)),
+                          charts.gauge_chart(card1)]),
+               charts.roofline_chart(W.roofline(track), highlight=layer1.value,
+                                     title=f"Roofline: every layer of {track.model} on {track.hardware}")],
+              justify="start", gap=2, wrap=True, align="start")
 
 
 @app.cell(hide_code=True)
@@ -312,12 +316,6 @@ def _(W, layer1, mo, peek1, track, views):
     mo.stop(not peek1.value)
     mo.md(views.peek_markdown(W.math_peek(track, layer1.value),
                               ("layer", "energy", "roofline", "gemm", "conv", "attention")))
-
-
-@app.cell(hide_code=True)
-def _(W, charts, layer1, track):
-    charts.roofline_chart(W.roofline(track), highlight=layer1.value,
-                          title=f"Roofline: every layer of {track.model} on {track.hardware}")
 
 
 @app.cell(hide_code=True)
@@ -566,21 +564,19 @@ def _(C, batch3, mo, record, scale3, set_design_rev, slots3, track, views):
 
 
 @app.cell(hide_code=True)
-def _(design3, mo, submit3, track, views):
-    mo.vstack([mo.md(views.design_markdown(design3, track)), submit3])
+def _(W, batch3, charts, design3, mo, scale3, slots3, submit3, track, views):
+    # the verdict card and the design's roofline side by side, under the toolkit
+    mo.hstack([mo.vstack([mo.md(views.design_markdown(design3, track)), submit3]),
+               charts.roofline_chart(W.design_roofline(track, dict(slots3.value), batch3.value,
+                                                       scale3.value),
+                                     title="Roofline: your design's layers on the device")],
+              justify="start", gap=2, wrap=True, align="start")
 
 
 @app.cell(hide_code=True)
 def _(design3, mo, peek3, track, views):
     mo.stop(not peek3.value)
     mo.md(views.design_peek(design3, track))
-
-
-@app.cell(hide_code=True)
-def _(W, batch3, charts, scale3, slots3, track):
-    charts.roofline_chart(W.design_roofline(track, dict(slots3.value), batch3.value,
-                                            scale3.value),
-                          title="Roofline: your design's layers on the device")
 
 
 @app.cell(hide_code=True)
