@@ -42,7 +42,7 @@ def _table(title: str, designs, unit: str) -> list[str]:
 
 def challenge_text(track, start, designs, frontier, note: str = "") -> str:
     """The start, the energy/intensity frontier and every passing mix, as tables."""
-    unit = track.work_unit
+    unit = start.work_unit
     passing = [d for d in designs if d.passes]
     head = (f"{track.title} ({track.key}): Part 3 on {track.hardware}, {start.dtype}; "
             f"power budget {fmt.format_si(start.power_budget_w, 'W')} at "

@@ -599,7 +599,8 @@ def _(C, charts, mo, submitted, track, views):
         mo.md(physics_section(track)),
         charts.design_chart(views.design_rows(_all), views.design_point(_p),
                             _all[0].floor if _all else track.intensity_floor,
-                            track.power_budget_w, y_field="power_w", unit=track.work_unit,
+                            track.power_budget_w, y_field="power_w",
+                            unit=_all[0].work_unit if _all else track.work_unit,
                             ridge=_all[0].ridge if _all else None,
                             y_title="Power at the required rate (W); budget line"),
     ])

@@ -57,6 +57,11 @@ class DesignResult:
     bound: str = ""             # the whole design's bound where the bytes live (placed)
 
     @property
+    def work_unit(self) -> str:
+        """FLOP, or op on integer formats: the unit of this design's precision."""
+        return get_dtype(self.dtype).work_unit if self.dtype else "FLOP"
+
+    @property
     def ridge_ratio(self) -> float:
         return self.intensity / self.ridge
 

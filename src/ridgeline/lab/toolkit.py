@@ -45,6 +45,7 @@ class Toolkit:
     slots: tuple
     builder: Callable          # (track, choices, workload dict) -> (passes, dtype)
     slider_slot: str = ""      # a slot that a Part 3 slider drives (Tiny's frames)
+    start: str = ""            # the starting design's model when it is not the track's
 
 
 CONV, DWSEP = "Conv2D 3x3", "DW-separable 3x3"
@@ -141,7 +142,8 @@ def _edge(t, c: dict, w: dict):
             layers += _separable(layer)
         else:
             layers.append(layer)
-    return _one(_grouped_1x1(layers, ONE_BY_ONE[c["1x1 convs"]], (".conv1", ".conv3", ".pw"))), t.dtype
+    return (_one(_grouped_1x1(layers, ONE_BY_ONE[c["1x1 convs"]], (".conv1", ".conv3", ".pw"))),
+            t.challenge_dtype or t.dtype)
 
 
 def _mobile(t, c: dict, w: dict):
@@ -214,7 +216,7 @@ _EDGE = Toolkit(builder=_edge, slots=(
            "depthwise 3x3 + 1x1 vs one standard 3x3 conv") for i in range(1, 5)),
     Slot("1x1 convs", tuple(ONE_BY_ONE), "Dense 1x1", _ONE_BY_ONE_HELP)))
 
-_MOBILE = Toolkit(builder=_mobile, slots=(
+_MOBILE = Toolkit(builder=_mobile, start="mobilenet-v2-standard (standard 3x3 convs)", slots=(
     *(Slot(name, ("Conv2D 3x3", "DW-separable"), "Conv2D 3x3",
            "one standard 3x3 conv vs depthwise 3x3 + 1x1 projection")
       for name, _ in mobile_stages()),

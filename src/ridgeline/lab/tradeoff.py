@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..format import format_ratio, format_si
-from .challenge import DesignResult, enumerate_designs, evaluate_design, slots, starting_design
+from .challenge import (DesignResult, design_passes, enumerate_designs, evaluate_design, slots,
+                        starting_design, toolkit)
 from .tracks import get_track
 
 #: A slot "matters" when it changes energy or intensity by at least this much in some mix.
@@ -94,10 +95,23 @@ def _i(x: float, unit: str) -> str:
     return format_ratio(x, f"{unit}/B")
 
 
+def setting(track) -> str:
+    """The challenge's start in words: model, precision, workload, device."""
+    t = get_track(track)
+    s = analyse(t).start
+    w = design_passes(t, s.choices)[2]
+    load = {"seq-len": f"{w['batch']:,} streams, {w['seq_len']:,}-token prompts",
+            "resolution": "x".join(str(v) for v in w["resolution"]) + " frames",
+            "frames": f"{w['frames']} frame{'s' * (w['frames'] > 1)} per inference"}[t.scale_param]
+    model = toolkit(t).start or t.model
+    return f"{model} in {s.dtype.upper()}, {load}, on {t.hardware}"
+
+
 def stakeholder(track) -> str:
     """The hardware lead's challenge, every clause true of the start design."""
     t = get_track(track)
-    s, u = analyse(t).start, t.work_unit
+    s = analyse(t).start
+    u = s.work_unit
     wall = ("sits on the memory wall: memory-bound, its aggregate arithmetic intensity "
             f"{_i(s.intensity, u)} is below the {_i(s.ridge, u)} ridge")
     if s.intensity >= s.ridge:
@@ -107,7 +121,8 @@ def stakeholder(track) -> str:
              f"draws {format_si(s.power_w, 'W')}, within the {format_si(s.power_budget_w, 'W')} "
              f"budget, but: {'; '.join(s.reasons) or 'it passes'}")
     goal = "to bring it within budget" if not s.checks["power"] else "until it passes every check"
-    return (f"**The hardware lead:** \"Our current design {wall}, and it {power}. Swap operators "
+    return (f"**The hardware lead:** \"Our current design ({setting(t)}) {wall}, and it {power}. "
+            f"Swap operators "
             f"{goal}, without letting the aggregate arithmetic intensity fall below "
             f"{_i(s.floor, u)}.\"")
 
@@ -121,7 +136,8 @@ def _mix(d: DesignResult, start: DesignResult) -> str:
 def physics_note(track) -> str:
     """What the engine says of the seed's trade-off on this track, with the numbers."""
     t = get_track(track)
-    a, u = analyse(t), t.work_unit
+    a = analyse(t)
+    u = a.start.work_unit
     low, high, s = a.lowest_energy, a.highest_intensity, a.start
     lines = []
     if a.checks["lowest-energy mix fails the floor"]:
