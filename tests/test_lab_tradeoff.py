@@ -49,6 +49,14 @@ def test_where_physics_departs_the_note_says_why(key):
     assert a.passing > 0 and f"{a.passing} of {a.designs} mixes pass" in note
 
 
+def test_cloud_swaps_save_energy_and_raise_intensity_together():
+    """The note's claim, pair by pair: on Cloud no slot trades energy for intensity."""
+    assert set(T.aligned_slots("cloud")) == {s.name for s in C.slots("cloud")}
+    assert "trade nothing" in T.physics_note("cloud")
+    for key in HOLDS:   # where the trade-off holds, some slot does trade
+        assert set(T.aligned_slots(key)) != {s.name for s in C.slots(key)}
+
+
 def test_cloud_start_keeps_under_tdp_and_says_what_breaks():
     a, note = T.analyse("cloud"), T.physics_note("cloud")
     assert a.start.checks["power"] and not a.start.checks["deadline"] and not a.start.fits

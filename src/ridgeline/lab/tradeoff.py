@@ -91,6 +91,21 @@ def slot_effects(track, designs) -> dict:
     return out
 
 
+def aligned_slots(track) -> list[str]:
+    """Slots where every switch that saves energy also raises intensity (over all mixes that
+    differ in that slot alone): swaps that cut bytes, not only work - no trade-off in them."""
+    designs = enumerate_designs(track)
+    index = {tuple(sorted(d.choices.items())): d for d in designs}
+    out = []
+    for slot in slots(track):
+        pairs = [(d, index.get(tuple(sorted(dict(d.choices, **{slot.name: c}).items()))))
+                 for d in designs for c in slot.choices if c != d.choices[slot.name]]
+        if all(o is None or (o.energy_j < d.energy_j) == (o.intensity > d.intensity)
+               for d, o in pairs):
+            out.append(slot.name)
+    return out
+
+
 def _i(x: float, unit: str) -> str:
     return format_ratio(x, f"{unit}/B")
 
@@ -149,13 +164,17 @@ def physics_note(track) -> str:
             f"sits at {_i(low.intensity, u)}, above the floor, so the floor never binds. It draws "
             f"{format_si(low.power_w, 'W')}, {1 - low.power_w / s.power_w:.0%} less than the "
             f"start; {format_si(low.static_w, 'W')} of that is static power, paid idle or busy.")
+        aligned = aligned_slots(t)
+        if aligned:
+            lines.append(f"Every switch of {', '.join(aligned)} that saves energy also raises "
+                         "intensity: these swaps cut bytes, not only work, so they trade nothing.")
     if a.checks["highest-intensity mix fails power"]:
         lines.append(f"The highest-intensity mix reaches {_i(high.intensity, u)} but draws "
                      f"{format_si(high.power_w, 'W')}, over the budget.")
     if s.checks["power"] and not a.checks["highest-intensity mix fails power"]:
         lines.append("No mix exceeds the power budget where it keeps up: the device's power is "
-                     "calibrated to its TDP, so at the required rate what breaks first is "
-                     f"for the start is this: {'; '.join(s.reasons) or 'nothing'}.")
+                     "calibrated to its TDP, so what breaks first for the start is the rest: "
+                     f"{'; '.join(s.reasons) or 'nothing'}.")
     lines += [f"{name} changes energy and intensity by at most {v:.1%} in this workload: it is "
               "in the toolkit to show it does not matter here." for name, v in a.slot_effects.items()
               if v < SLOT_EFFECT]
