@@ -92,6 +92,15 @@ def test_hidden_layer_has_no_curve_and_no_marker():
     assert "probed 1,000" in tab.svg
 
 
+def test_hidden_scaling_layer_keeps_the_card_from_telling_its_bound():
+    t = TRACKS["edge"]  # the scaling layer is the 5-move rule's probe layer
+    assert t.scaling_layer_name == t.probe_layer
+    tab = part2_table(t, hidden=(t.probe_layer,))
+    for row in tab.rows:
+        assert "bound" not in row["card"] and "Intensity" not in row["card"]
+        assert "appear after your probes" in row["card"] and "deadline" in row["card"]
+
+
 def test_table_is_small_enough_to_send_once():
     for key in KEYS:
         tab = part2_table(key)

@@ -36,7 +36,8 @@ from .instant import (
     pairs_html,
     svg_doc,
 )
-from .tracks import get_track, track_profile, workload_kwargs
+from .story import EFFECTIVE
+from .tracks import get_track, time_budget, time_budget_rule, track_profile, workload_kwargs
 from .trajectory import sweep_at, trajectory
 from .views import slider_args
 
@@ -48,8 +49,9 @@ SCALE_NAMES = {"seq-len": ("Sequence length", "tokens"), "resolution": ("Resolut
 def part2_table(track, batch=None, hidden=(), probed=()) -> InstantTable:
     """Every stop of Part 2's scale slider at ``batch`` (default: the batch slider's start).
 
-    ``hidden``: layers left off the plot (the 5-move rule's probe layer until its probes are
-    used, ``probes.gate_trajectory``); ``probed``: (value, intensity) points drawn for it.
+    ``hidden``: layers left off the plot, and off the card when the scaling layer is one (the
+    5-move rule's probe layer until its probes are used, ``probes.gate_trajectory``);
+    ``probed``: (value, intensity) points drawn for it.
     """
     t = get_track(track)
     b = slider_args(t, "batch", part=2)["value"] if batch is None else int(batch)
@@ -68,21 +70,24 @@ def _table(key: str, batch: int, hidden: tuple, probed: tuple) -> InstantTable:
           for n in layers}
     lo, hi, _ = t.sliders[t.scale_param]
     marks = [r["intensity"] for r in traj["rows"]] + [v for a in at.values() for v in a]
-    ax = LogAxes(lo, hi, *padded_range(marks + [traj["ridge"]] + [p[1] for p in probed]))
-    rows = tuple(_row(t, batch, s, ax, [at[n][i] for n in layers]) for i, s in enumerate(stops))
+    ridges = [r["ridge"] for r in traj["ridges"]] + [r["ridge"] for r in traj["rows"] if r["effective"]]
+    ax = LogAxes(lo, hi, *padded_range(marks + ridges + [p[1] for p in probed]))
+    gated = t.scaling_layer_name in hidden
+    rows = tuple(_row(t, batch, s, ax, [at[n][i] for n in layers], gated)
+                 for i, s in enumerate(stops))
     start = stops.index(args["value"])
     return InstantTable(tuple(stops), rows, plot_svg(t, traj, ax, layers, probed, rows[start]),
                         t.scale_label, start, ax)
 
 
-def _row(t, batch: int, value, ax: LogAxes, intensities) -> dict:
+def _row(t, batch: int, value, ax: LogAxes, intensities, gated: bool = False) -> dict:
     """One stop: value label, aria-valuetext, the card's HTML, the plot's marker positions."""
     label = value_label(t, batch, value)
     name, unit = SCALE_NAMES[t.scale_param]
     unit = unit[:-1] if label == "1" and unit.endswith("s") else unit  # "1 frame"
     x = ax.x(value)
     return {"label": label, "aria": f"{name} {label} {unit}".rstrip(),
-            "card": card_html(t, batch, value, label),
+            "card": (gated_html if gated else card_html)(t, batch, value, label),
             "markers": [[x, 0.0]] + [[x, ax.y(i)] for i in intensities]}
 
 
@@ -101,26 +106,36 @@ def card_html(t, batch: int, value, label: str) -> str:
     name = card["name"] + (f" (one of {card['count']} copies)" if card["count"] > 1 else "")
     caption = f"{name} · {t.scale_label} {label} · batch {batch:,}"
     gauge = gauge_html(card["gauge_log_fraction"], card["bound"],
-                       f"Intensity {format_ratio(card['intensity'], u + '/B')} against the ridge "
-                       f"{format_ratio(card['ridge'], u + '/B')}: {card['bound']}-bound")
+                       f"Intensity {format_ratio(card['intensity'], u + '/B')} against the "
+                       f"{card['ridge_label']} {format_ratio(card['ridge'], u + '/B')}: "
+                       f"{card['bound']}-bound")
     return pairs_html(caption, card_pairs(card, u)) + gauge + setting_html(t, batch, value)
 
 
+def gated_html(t, batch: int, value, label: str) -> str:
+    """The card while the 5-move rule hides the scaling layer: only what breaks here (the
+    whole model's memory and time, which do not say where the layer flips bound)."""
+    return (f"<p><strong>{esc(t.scaling_layer_name)}</strong> · {esc(t.scale_label)} "
+            f"{esc(label)} · batch {batch:,}: its numbers appear after your probes.</p>"
+            + setting_html(t, batch, value))
+
+
 def setting_html(t, batch: int, value) -> str:
-    """At this setting: does the model fit device memory, does one pass meet the deadline."""
+    """At this setting: does the model fit device memory, does one pass meet its time budget
+    (the app's words: tracks.time_budget_rule)."""
     prof = track_profile(t, batch, value)
-    time_s = float(prof.totals.time_s)
-    verdict = "misses it" if time_s > t.deadline_s else "meets it"
+    time_s, w = float(prof.totals.time_s), workload_kwargs(t, batch, value)
+    verdict = "misses it" if time_s > time_budget(t, w) else "meets it"
     return (f"<p>Memory: {esc(prof.capacity.message())}.</p>"
             f"<p>One pass takes {esc(format_si(time_s, 's'))} against the "
-            f"{esc(format_si(t.deadline_s, 's'))} deadline: {verdict}.</p>")
+            f"{esc(time_budget_rule(t, w))}: {verdict}.</p>")
 
 
 def plot_svg(t, traj: dict, ax: LogAxes, layers, probed, first: dict) -> str:
     """The trajectory plot: curves, ridge, breaks, legend; markers at the ``first`` row."""
     u = t.work_unit
     parts = axes_svg(ax, f"{t.scale_label} (log)", f"Intensity ({u}/B, log)")
-    parts += _ridge(ax, traj["ridge"], u) + _breaks(ax, traj.get("breaks") or {})
+    parts += _ridges(ax, traj, u) + _breaks(ax, traj.get("breaks") or {})
     for j, n in enumerate(layers):
         pts = [r for r in traj["rows"] if r["layer"] == n]
         parts.append(f'<path d="{ax.path([r["value"] for r in pts], [r["intensity"] for r in pts])}" '
@@ -132,11 +147,22 @@ def plot_svg(t, traj: dict, ax: LogAxes, layers, probed, first: dict) -> str:
     return svg_doc(ax, "Intensity trajectory", parts)
 
 
-def _ridge(ax: LogAxes, ridge: float, unit: str) -> list[str]:
-    y, right = ax.y(ridge), ax.width - MARGIN["right"]
-    return [(f'<line x1="{MARGIN["left"]}" x2="{right}" y1="{y}" y2="{y}" stroke="#888" '
-            f'stroke-dasharray="4 4"/><text x="{right - 4}" y="{y - 5}" text-anchor="end" '
-            f'fill="#666">ridge {esc(format_ratio(ridge, unit + "/B"))}</text>')]
+def _ridges(ax: LogAxes, traj: dict, unit: str) -> list[str]:
+    """The device's ridge per memory level, labelled ('ridge vs flash 512 op/B'); a drawn
+    layer's effective ridge (bytes from two levels) as a dotted curve; the solver's crossings."""
+    right = ax.width - MARGIN["right"]
+    out = [(f'<line x1="{MARGIN["left"]}" x2="{right}" y1="{ax.y(r["ridge"])}" y2="{ax.y(r["ridge"])}" '
+            f'stroke="#888" stroke-dasharray="4 4"/><text x="{right - 4}" y="{ax.y(r["ridge"]) - 5}" '
+            f'text-anchor="end" fill="#666">{esc(r["label"])} {esc(format_ratio(r["ridge"], unit + "/B"))}</text>')
+           for r in traj["ridges"]]
+    for n in dict.fromkeys(r["layer"] for r in traj["rows"] if r["effective"]):
+        pts = [r for r in traj["rows"] if r["layer"] == n]
+        out.append(f'<path d="{ax.path([r["value"] for r in pts], [r["ridge"] for r in pts])}" '
+                   f'fill="none" stroke="#999" stroke-dasharray="2 3"><title>{esc(n)}: {EFFECTIVE}'
+                   f'</title></path>')
+    return out + [f'<circle cx="{ax.x(c["value"])}" cy="{ax.y(c["intensity"])}" r="6" fill="none" '
+                  f'stroke="#000" stroke-width="2"><title>{esc(c["what"])} at '
+                  f'{format_count(c["value"])}</title></circle>' for c in traj.get("crossings") or []]
 
 
 def _breaks(ax: LogAxes, breaks: dict) -> list[str]:
