@@ -72,7 +72,7 @@ def test_cloud_crisis_attention_stuck_while_ffn_grows():
         assert got == pytest.approx(2 * b * n * k / (b * k + k * n + b * n))
     assert c["gate_proj (FFN) intensity, batch 256 (FLOP/B)"] > 30 * c["decode attention intensity, batch 256 (FLOP/B)"]
     # ridge: 1978.9 TFLOPS FP8 dense / 3.35 TB/s = 591 (DATA.md A.4)
-    assert c["ridge, fp8 (FLOP/B)"] == pytest.approx(590.7, rel=1e-3)
+    assert c["ridge vs HBM3, fp8 (FLOP/B)"] == pytest.approx(590.7, rel=1e-3)
 
 
 def test_cloud_crisis_bf16_does_not_fit_one_h100():
@@ -121,7 +121,7 @@ def test_vision_crises_break_the_mission():
         1 / (1 / 320 + 1 / 9), rel=0.02)                          # 1/C_out + 1/K^2 (S41)
     # depthwise 3x3, stride 1: 2.K^2/(s.(1 + 1)) = 9 op/B in int8 (DATA.md D.3)
     assert mob["depthwise features.3.dw intensity (op/B)"] == pytest.approx(9, rel=0.02)
-    assert mob["depthwise features.3.dw intensity (op/B)"] < mob["ridge, int8 (op/B)"] / 50
+    assert mob["depthwise features.3.dw intensity (op/B)"] < mob["ridge vs LPDDR5X, int8 (op/B)"] / 50
 
 
 def test_bad_slider_values_raise_one_sentence():

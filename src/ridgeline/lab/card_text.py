@@ -18,11 +18,24 @@ def card_pairs(est: dict, unit: str = "FLOP") -> list[tuple[str, str]]:
             rows.append((f"Bytes: {kind.replace('_', ' ')}", format_si(b[kind], "B")))
     rows += [("Bytes: total", format_si(b["total"], "B")),
              ("Intensity", format_ratio(est["intensity"], f"{unit}/B")),
-             ("Ridge", format_ratio(est["ridge"], f"{unit}/B")),
+             *_ridge_pairs(est, unit),
              ("Bound", f"{est['bound']}-bound"),
              ("Time", format_si(est["time_s"], "s")),
              ("Energy", format_si(est["energy_j"], "J"))]
     return rows + _placed_pairs(est.get("placed"))
+
+
+def _ridge_pairs(est: dict, unit: str) -> list[tuple[str, str]]:
+    """The device's ridge per memory level ('Ridge vs flash'), then, for a layer whose bytes
+    come from two levels, the effective ridge its bound is judged against, named as such."""
+    if "ridges" not in est:  # a bare Estimate.to_dict(): one ridge, the engine's
+        return [("Ridge", format_ratio(est["ridge"], f"{unit}/B"))]
+    cap = lambda text: text[:1].upper() + text[1:]
+    rows = [(cap(r["label"]), format_ratio(r["ridge"], f"{unit}/B")) for r in est["ridges"]]
+    if est.get("ridge_effective"):
+        rows.append((cap(est["ridge_label"]),
+                     f"{format_ratio(est['ridge'], f'{unit}/B')}: {est['ridge_note']}"))
+    return rows
 
 
 def _placed_pairs(placed: dict | None) -> list[tuple[str, str]]:

@@ -13,12 +13,17 @@ import numpy as np
 from ..dtypes import get_dtype
 from ..recipes import get_model
 from ..roofline import Estimate, to_python
+from .story import judged_estimate, level_ridges
 from .tracks import get_track, track_profile, workload_kwargs
 
 
 def card_from_estimate(e: Estimate, group: str = "") -> dict:
     """One layer's profiler card; extensive numbers are for ONE copy (``count`` copies run).
 
+    ridge: the ridge the bound is judged against (the engine's peak x t_memory / bytes), named
+    by ``ridge_label``: a level's ('ridge vs HBM3'), or for bytes from two levels the
+    'effective ridge for this layer's byte mix' (``ridge_effective``, ``ridge_note`` says why);
+    ridges: the device's ridge per memory level at the layer's precision (story.level_ridges).
     gauge_fraction = min(1, intensity / ridge): how far up the ridge the layer gets;
     gauge_log_fraction puts it on a log dial from ridge/1000 (0) to the ridge (1), where a
     decode layer at 1 % of the ridge still shows.
@@ -42,7 +47,14 @@ def card_from_estimate(e: Estimate, group: str = "") -> dict:
         "flops_per_weight_byte": float(e.flops) / n / b["weights"] if b["weights"] else None,
         "hardware": e.hardware, "dtype": e.dtype, "work_unit": get_dtype(e.dtype).work_unit,
         "weights_in": e.weights_in, "memory_model": e.memory_model,
-    }
+    } | _ridge_fields(e)
+
+
+def _ridge_fields(e: Estimate) -> dict:
+    """The card's ridge, labelled, beside the device's ridge per level (story.py)."""
+    j = judged_estimate(e)
+    return {"ridge_label": j["label"], "ridge_effective": j["effective"], "ridge_note": j["note"],
+            "ridges": level_ridges(e.hardware, e.dtype)}
 
 
 def _log_dial(intensity: float, ridge: float, decades: float = 3.0) -> float:
@@ -89,7 +101,8 @@ def compare_linear_conv(track, batch=None, scale=None) -> dict:
                   name=f"{t.linear_layer} as a 1x1 conv over the {tokens:,}-token prompt (prefill)")
         rows.append(eq)
     lowest = min(rows[:2], key=lambda r: r["intensity"])
-    return {"rows": rows, "more_memory_bound": lowest["name"], "ridge": rows[0]["ridge"]}
+    return {"rows": rows, "more_memory_bound": lowest["name"], "ridge": rows[0]["ridge"],
+            "ridges": rows[0]["ridges"]}
 
 
 @lru_cache(maxsize=256)

@@ -116,11 +116,7 @@ def roofline_chart(data: dict, title: str = "Roofline: the layers on the device"
     ring = [p for p in data["points"] if p["layer"] == highlight]
     extra = [_layer(ring, {"type": "point", "size": 400, "strokeWidth": 2, "color": "black"},
                     {"x": x, "y": y, "tooltip": _tip("layer")})] if ring else []
-    return _top(title, extra + [
-        _layer(data["roof"], {"type": "line", "color": "#444"}, {"x": x, "y": y}),
-        _layer([{"intensity": data["ridge"], "what": "ridge"}],
-               {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
-               {"x": _q("intensity"), "tooltip": _tip("what", ("intensity", ".3~g"))}),
+    return _top(title, extra + _roofs(data, x, y) + [
         _layer(data["points"], {"type": "circle", "size": 70, "opacity": 0.85},
                {"x": x, "y": y, "color": _n("bound", "bound", BOUND_SCALE),
                 "tooltip": _tip("layer", "kind", ("intensity", ".3~g"), ("attainable", ".3~s"),
@@ -128,10 +124,31 @@ def roofline_chart(data: dict, title: str = "Roofline: the layers on the device"
     ])
 
 
+def _roofs(data: dict, x: dict, y: dict) -> list[dict]:
+    """The roof of each memory level (dashed past the first) and its ridge as a labelled rule."""
+    ridges = data.get("ridges") or [{"ridge": data["ridge"], "label": "ridge", "level": ""}]
+    roofs = data.get("roofs") or [dict(r, level="") for r in data["roof"]]
+    marks = [{"intensity": r["ridge"], "what": r["label"], "text": f"{r['label']} {r['ridge']:.3g}"}
+             for r in ridges]
+    return [
+        _layer(roofs, {"type": "line", "color": "#444"},
+               {"x": x, "y": y, "strokeDash": _n("level", "roof vs", legend=len(ridges) > 1),
+                "tooltip": _tip("level")}),
+        _layer(marks, {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
+               {"x": _q("intensity"), "tooltip": _tip("what", ("intensity", ".3~g"))}),
+        _layer(marks, {"type": "text", "angle": 270, "align": "right", "baseline": "bottom",
+                       "dx": -4, "dy": -2, "color": "#666"},
+               {"x": _q("intensity"), "y": {"value": 2}, "text": {"field": "text"}}),
+    ]
+
+
 def gauge_chart(card: dict) -> VegaLite:
-    """The layer's intensity as a bar against the ridge (log axis, the ridge a black tick)."""
-    i, r = card["intensity"], card["ridge"]
-    lo, hi = min(i, r) / 10, max(i, r) * 10
+    """The layer's intensity as a bar against the device's ridge per memory level (black
+    ticks, log axis) and, for a layer whose bytes come from two levels, the effective ridge its
+    bound is judged against (an orange tick, named so in its tooltip)."""
+    i = card["intensity"]
+    ticks = ridge_marks(card)
+    lo, hi = min([i] + [t["v"] for t in ticks]) / 10, max([i] + [t["v"] for t in ticks]) * 10
     u = card.get("work_unit", "FLOP")
     x = _q("v", f"Intensity ({u}/B), log scale", log=True, domain=(lo, hi))
     return _top(f"Gauge: intensity vs ridge ({card['bound']}-bound)", [
@@ -139,10 +156,20 @@ def gauge_chart(card: dict) -> VegaLite:
                {"type": "bar", "height": 22},
                {"x": x, "x2": {"field": "start"}, "color": _n("bound", "bound", BOUND_SCALE),
                 "tooltip": _tip("what", ("v", ".3~g"))}),
-        _layer([{"v": r, "what": "ridge"}], {"type": "tick", "thickness": 3, "size": 36,
-                                              "color": "black"},
-               {"x": x, "tooltip": _tip("what", ("v", ".3~g"))}),
+        _layer(ticks, {"type": "tick", "thickness": 3, "size": 36},
+               {"x": x, "color": {"field": "color", "type": "nominal", "scale": None},
+                "tooltip": _tip("what", ("v", ".3~g"))}),
     ], height=40)
+
+
+def ridge_marks(card: dict) -> list[dict]:
+    """A card's ridges as marks: each level's (black), then an effective one (orange)."""
+    if "ridges" not in card:
+        return [{"v": card["ridge"], "what": "ridge", "color": "black"}]
+    out = [{"v": r["ridge"], "what": r["label"], "color": "black"} for r in card["ridges"]]
+    if card.get("ridge_effective"):
+        out.append({"v": card["ridge"], "what": card["ridge_label"], "color": "#ff7f0e"})
+    return out
 
 
 def reuse_chart(rows: list[dict]) -> VegaLite:
@@ -164,22 +191,28 @@ def reuse_chart(rows: list[dict]) -> VegaLite:
 # -- Part 2 ----------------------------------------------------------------------------------
 
 def trajectory_chart(traj: dict, label: str, unit: str = "FLOP") -> VegaLite:
-    """Intensity of several layers over the scaled parameter, ridge as a line, current points,
-    the probed points of a 5-move game still in play (``traj["probed"]``, see
-    ``probes.gate_trajectory``) and orange rules where the system breaks (memory capacity,
-    deadline). Layers without data are left out."""
+    """Intensity of several layers over the scaled parameter; the device's ridge per memory
+    level as labelled lines; for a layer whose bytes come from two levels, the effective ridge
+    of its byte mix as a dashed curve of its colour; where a layer flips bound, the solver's
+    crossover (``traj["crossings"]``, a ringed cross); current points, the probed points of a
+    5-move game still in play (``traj["probed"]``, see ``probes.gate_trajectory``) and orange
+    rules where the system breaks (memory capacity, time budget). Empty layers are left out."""
     x = _q("value", f"{label} (log)", log=True, si=True)
     y = _q("intensity", f"Intensity ({unit}/B, log)", log=True)
     tip = _tip("layer", ("value", ",.0f"), ("intensity", ".3~g"), "bound")
+    effective = [{"layer": r["layer"], "value": r["value"], "intensity": r["ridge"],
+                  "what": "effective ridge for this layer's byte mix"}
+                 for r in traj["rows"] if r.get("effective")]
     layers = [
         _layer(traj["rows"], {"type": "line"},
                {"x": x, "y": y, "color": _n("layer", "layer"), "tooltip": tip}),
-        _layer([{"ridge": traj["ridge"], "what": "ridge"}],
-               {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
-               {"y": _q("ridge"), "tooltip": _tip("what", ("ridge", ".3~g"))}),
-        _layer([{"ridge": traj["ridge"], "what": "ridge"}],
-               {"type": "text", "align": "right", "dy": -6, "color": "#666"},
-               {"y": _q("ridge"), "x": {"value": WIDTH - 2}, "text": {"field": "what"}}),
+        _layer(effective, {"type": "line", "strokeDash": [2, 3], "opacity": 0.7},
+               {"x": x, "y": y, "color": _n("layer", "layer"),
+                "tooltip": _tip("what", "layer", ("value", ",.0f"), ("intensity", ".3~g"))}),
+        *_ridge_lines(traj),
+        _layer(traj.get("crossings") or [],
+               {"type": "point", "shape": "cross", "size": 260, "filled": True, "color": "black"},
+               {"x": x, "y": y, "tooltip": _tip("what", ("value", ",.4~g"), ("intensity", ".3~g"))}),
         _layer(traj["current"]["points"],
                {"type": "point", "shape": "diamond", "size": 170, "filled": True},
                {"x": x, "y": y, "color": _n("layer", "layer"), "tooltip": tip}),
@@ -188,18 +221,42 @@ def trajectory_chart(traj: dict, label: str, unit: str = "FLOP") -> VegaLite:
                {"x": x, "y": y, "color": _n("layer", "layer"),
                 "tooltip": _tip("what") + tip}),
     ]
-    layers = [ly for ly in layers if ly["data"]["values"]]
-    marks = break_marks(traj.get("breaks") or {})
-    if marks:
-        layers.append(_layer(marks, {"type": "rule", "color": "#ff7f0e", "strokeWidth": 2},
-                             {"x": _q("value"), "tooltip": _tip("what", ("value", ",.0f"))}))
-        labels = [dict(m, ypix=4 + 14 * i) for i, m in enumerate(marks)]  # stacked, no overlap
-        layers.append(_layer(labels, {"type": "text", "align": "left", "baseline": "top",
-                                      "dx": 4, "color": "#d2640a"},
-                             {"x": _q("value"), "y": {"field": "ypix", "type": "quantitative",
-                                                      "scale": None},
-                              "text": {"field": "what"}}))
+    layers = [ly for ly in layers if ly["data"]["values"]] + _break_layers(traj)
     return _top("Intensity trajectory", layers)
+
+
+def _ridge_lines(traj: dict) -> list[dict]:
+    """The device's ridge per memory level: a dashed rule each, labelled at the right edge."""
+    ridges = traj.get("ridges") or [{"ridge": traj["ridge"], "label": "ridge"}]
+    marks = [{"ridge": r["ridge"], "what": r["label"], "text": f"{r['label']} {r['ridge']:.3g}"}
+             for r in ridges]
+    return [_layer(marks, {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
+                   {"y": _q("ridge"), "tooltip": _tip("what", ("ridge", ".3~g"))}),
+            _layer(marks, {"type": "text", "align": "right", "dy": -6, "color": "#666"},
+                   {"y": _q("ridge"), "x": {"value": WIDTH - 2}, "text": {"field": "text"}})]
+
+
+def _break_layers(traj: dict) -> list[dict]:
+    """Orange rules, labelled and stacked, where scaling breaks the system."""
+    marks = break_marks(traj.get("breaks") or {})
+    if not marks:
+        return []
+    labels = [dict(m, ypix=4 + 14 * i) for i, m in enumerate(marks)]  # stacked, no overlap
+    return [_layer(marks, {"type": "rule", "color": "#ff7f0e", "strokeWidth": 2},
+                   {"x": _q("value"), "tooltip": _tip("what", ("value", ",.0f"))}),
+            _layer(labels, {"type": "text", "align": "left", "baseline": "top", "dx": 4,
+                            "color": "#d2640a"},
+                   {"x": _q("value"), "y": {"field": "ypix", "type": "quantitative", "scale": None},
+                    "text": {"field": "what"}})]
+
+
+def _ridge_rules(ridge) -> list[dict]:
+    """Part 3's ridge rules from ``views.design_ridges`` (each level's ridge at the design's
+    precision, 'INT8 ridge vs flash', then an 'effective ridge for this design's byte mix'), or
+    from one bare number (an unnamed 'ridge'); none for None."""
+    if ridge is None or isinstance(ridge, (int, float)):
+        return [{"intensity": float(ridge), "what": "ridge (the memory wall)"}] if ridge else []
+    return [{"intensity": r["ridge"], "what": r["label"]} for r in ridge]
 
 
 def break_marks(breaks: dict) -> list[dict]:
@@ -208,7 +265,7 @@ def break_marks(breaks: dict) -> list[dict]:
     if breaks.get("first_unfit") is not None:
         out.append({"value": breaks["first_unfit"], "what": "exceeds device memory"})
     if breaks.get("first_late") is not None:
-        out.append({"value": breaks["first_late"], "what": "misses the deadline"})
+        out.append({"value": breaks["first_late"], "what": "misses the time budget per run"})
     return out
 
 
@@ -227,14 +284,14 @@ def growth_chart(traj: dict, label: str) -> VegaLite:
 
 def design_chart(designs: list[dict], mine: dict | None, floor: float, y_cap: float | None,
                  y_field: str = "energy_j", y_title: str = "Energy per inference (J)",
-                 unit: str = "FLOP", ridge: float | None = None) -> VegaLite:
+                 unit: str = "FLOP", ridge: float | list | None = None) -> VegaLite:
     """Every operator mix (``y_field`` vs aggregate intensity): the floor and the budget
     (``y_cap``, on this axis) as green rules, a green halo behind each mix that passes every
     check (so a mix inside the rules that misses the deadline or does not fit is not shaded),
     and the student's design as the black diamond. ``designs`` rows need intensity, y_field,
-    passes and label; ``fails`` (the failed checks) shows in the tooltip.
+    passes and label; ``fails`` (the failed checks) shows in the tooltip; ``ridge``: views.design_ridges.
     """
-    xs = _positive([d["intensity"] for d in designs] + [floor, ridge]
+    xs = _positive([d["intensity"] for d in designs] + [floor] + [r["intensity"] for r in _ridge_rules(ridge)]
                    + ([mine["intensity"]] if mine else []))
     ys = _positive([d[y_field] for d in designs] + [y_cap] + ([mine[y_field]] if mine else []))
     xlo, xhi = min(xs) / 2, max(xs) * 2
@@ -263,8 +320,7 @@ def design_chart(designs: list[dict], mine: dict | None, floor: float, y_cap: fl
                              {"type": "rule", "color": "#2ca02c"},
                              {"y": _q(y_field), "tooltip": _tip("what", (y_field, ".3~g"))}))
     if ridge:
-        layers.append(_layer([{"intensity": ridge, "what": "ridge (the memory wall)"}],
-                             {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
+        layers.append(_layer(_ridge_rules(ridge), {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
                              {"x": _q("intensity"), "tooltip": _tip("what", ("intensity", ".3~g"))}))
     if mine:
         layers.append(_layer(

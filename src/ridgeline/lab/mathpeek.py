@@ -16,6 +16,7 @@ from ..hardware import get_hardware
 from ..ops import Attention, Conv2d, Gemm, OnChip, Traffic
 from ..roofline import Estimate
 from .cards import track_layers
+from .story import EFFECTIVE, judged_estimate, level_ridges
 from .tracks import get_track, track_profile
 
 #: The memory model of the peek's traffic and of the estimate it is checked against (the
@@ -128,12 +129,20 @@ def energy_latex(e: Estimate, e_op: float, e_mem: float, e_w: float, e_on: float
 
 
 def roofline_latex(e: Estimate) -> str:
-    """t = max(F / P_peak, B / BW) for one copy, and the ridge I* = P_peak / BW (engine's)."""
+    """t = max(F / P_peak, B / BW) for one copy; the device's ridge per memory level
+    I*_level = P_peak / BW_level; and, for bytes from two levels, the effective ridge of the
+    layer's byte mix P_peak . t_mem / B (the engine's, which its bound is judged against)."""
     n = e.count
     tc, tm = float(e.time_compute_s) / n, float(e.time_memory_s) / n
-    return (r"t = \max\!\left(\frac{F}{P_{peak}}, \frac{B}{BW}\right) = "
-            rf"\max({_i(tc * 1e3)}\,\text{{ms}}, {_i(tm * 1e3)}\,\text{{ms}}) = {_i(max(tc, tm) * 1e3)}\,\text{{ms}};"
-            rf"\quad I^* = \frac{{P_{{peak}}}}{{BW}} = {_i(e.ridge)}")
+    levels = r",\ ".join(rf"I^*_{{\text{{{r['level']}}}}} = \frac{{P_{{peak}}}}{{BW_{{\text{{{r['level']}}}}}}}"
+                          rf" = {_i(r['ridge'])}" for r in level_ridges(e.hardware, e.dtype))
+    out = (r"t = \max\!\left(\frac{F}{P_{peak}}, \frac{B}{BW}\right) = "
+           rf"\max({_i(tc * 1e3)}\,\text{{ms}}, {_i(tm * 1e3)}\,\text{{ms}}) = {_i(max(tc, tm) * 1e3)}\,\text{{ms}};"
+           rf"\quad {levels}")
+    if judged_estimate(e)["effective"]:
+        out += (rf";\quad I^*_{{\text{{eff}}}} = \frac{{P_{{peak}}\, t_{{mem}}}}{{B}} = {_i(e.ridge)}"
+                rf"\ \text{{({EFFECTIVE})}}")
+    return out
 
 
 def op_latex(op, s: float, onchip: OnChip | None = None) -> str | None:

@@ -7,14 +7,16 @@ a constant of the physics.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..errors import RidgelineError
 from ..recipes import get_model
-from ..sweeping import Crossover, crossover
+from ..sweeping import Crossover
+from .story import judged
 from .tracks import SCALE_LABELS, get_track, track_profile
-from .trajectory import fixed_without
+from .trajectory import crossing, fixed_without, solver_crossover
 from .views import escape_md
 
 
@@ -82,14 +84,26 @@ class ProbeGame:
                           self.lo, self.hi)
 
     def reveal(self) -> dict:
-        """The solver's answer beside the student's bracket (call when :attr:`done`)."""
+        """The solver's answer beside the student's bracket (call when :attr:`done`).
+
+        ``ridge`` is the one the layer meets at the crossover (or, if it never crosses, at the
+        bottom of the range), labelled by ``ridge_label``: a level's, or for bytes from two
+        levels the effective ridge of the layer's byte mix there (``ridge_note``)."""
         c = self.crossover()
         lo, hi = self.bracket
         inside = c.crossover is not None and (lo or self.lo) <= c.crossover <= (hi or self.hi)
-        return {"crossover": c.crossover, "text": _crossover_text(c), "reason": c.reason,
-                "direction": c.direction, "bracket": [lo, hi], "bracket_contains": bool(inside),
+        j = self._met(c)
+        return {"crossover": c.crossover, "text": _crossover_text(c),
+                "reason": _labelled(c.reason, j), "direction": c.direction, "bracket": [lo, hi],
+                "bracket_contains": bool(inside),
                 "in_range": c.crossover is not None and self.lo <= c.crossover <= self.hi,
-                "ridge": c.ridge}
+                "ridge": j["value"], "ridge_label": j["label"], "ridge_note": j["note"]}
+
+    def _met(self, c: Crossover) -> dict:
+        """The ridge the layer meets at the crossover (the trajectory marks the same point)."""
+        t = get_track(self.track)
+        at = crossing(t, self.layer, self.param, self.fixed) if c.crossover is not None else None
+        return judged(at["ridge"] if at else c.ridge, t.hardware, t.dtype)
 
     def to_dict(self) -> dict:
         return {"track": self.track, "layer": self.layer, "param": self.param,
@@ -131,8 +145,8 @@ def probed_points(game: ProbeGame) -> list[dict]:
 def gate_trajectory(traj: dict, game: ProbeGame) -> dict:
     """Part 2's trajectory as the 5-move rule lets the student see it.
 
-    Until the probes are used up the probe layer has no curve and no point at the sliders
-    (either would show where it crosses the ridge); it is drawn only at the probed values
+    Until the probes are used up the probe layer has no curve, no crossing mark and no point at
+    the sliders (each would show where it flips bound); it is drawn only at the probed values
     (``probed``), and only when the plot's axis is the probed parameter. After the last probe:
     ``traj`` unchanged, the whole curve. ``note`` says so under the plot.
     """
@@ -146,15 +160,22 @@ def gate_trajectory(traj: dict, game: ProbeGame) -> dict:
     note = (f"*{escape_md(game.layer)}'s curve, and where it crosses the ridge, appear after your "
             f"{game.limit} probes; {shown}.*")
     return dict(traj, rows=hide(traj["rows"]), current=current, note=note,
+                crossings=hide(traj.get("crossings") or []),
                 probed=probed_points(game) if on_axis else [])
 
 
-@lru_cache(maxsize=256)
 def _crossover(model, layer, param, hardware, dtype, fixed, lo=None, hi=None) -> Crossover:
     # Parts 1-2 teach the seed's arithmetic intensity: the crossover of compulsory traffic,
-    # searched over the slider's own range (the one the student probes)
-    return crossover(model, layer, param, hardware, dtype, "compulsory", lo=lo, hi=hi,
-                     **dict(fixed))
+    # searched over the slider's own range (the one the student probes); the trajectory's
+    # crossing marks call the same cached solver
+    return solver_crossover(model, layer, param, hardware, dtype, fixed, lo, hi, "compulsory")
+
+
+def _labelled(reason: str, j: dict) -> str:
+    """The solver's reason with its 'ridge <number>' named: the level's ('ridge vs LPDDR5X'),
+    or on Tiny the layer's byte mix's (the effective ridge)."""
+    reason = reason.replace("vs ridge ", "against the ridge ")
+    return re.sub(r"\bridge (?=\d)", f"{j['label']} ", reason)
 
 
 def _crossover_text(c: Crossover) -> str:

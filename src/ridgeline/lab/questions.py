@@ -39,6 +39,7 @@ from ..dtypes import get_dtype
 from ..errors import RidgelineError
 from ..ops import Conv2d, Gemm
 from .cards import track_layers
+from .story import judged, ridge_words
 from .swaps import dw_pair, flash_numbers, flash_pair, part3_numbers, track_layers_of  # noqa: F401
 from .tracks import Track, get_track, track_profile, workload_kwargs
 
@@ -139,7 +140,10 @@ def reveal(track, part: int, choice: str, number=None) -> Reveal:
     choices = questions(t)[part - 1].choices
     if choice not in choices:
         raise RidgelineError(f"choice must be one of: {', '.join(choices)}")
-    return {1: _reveal1, 2: _reveal2, 3: _reveal3}[part](t, choice, number)
+    rv = {1: _reveal1, 2: _reveal2, 3: _reveal3}[part](t, choice, number)
+    if "ridge" in rv.numbers:  # the deciding numbers name their ridge (a level's or a byte mix's)
+        rv.numbers["ridge_label"] = judged(rv.numbers["ridge"], t.hardware, t.dtype)["label"]
+    return rv
 
 
 def trend(ratio: float) -> str:
@@ -229,7 +233,7 @@ def _explain1(t: Track, n: dict, answer: str) -> str:
     s = (f"{t.linear_layer} moves {_f(n['linear_bytes'])} B for {_f(n['linear_flops'])} {u}s: "
          f"intensity {_f(n['linear_intensity'])} {u}/B (weights-only convention "
          f"{_f(n['linear_weights_only_intensity'])}), against {_f(n['other_intensity'])} for "
-         f"{other}; the ridge of {t.hardware} in {t.dtype} is {_f(n['ridge'])}. ")
+         f"{other}; {t.hardware} in {t.dtype}: {_ridge(t, n['ridge'])}. ")
     s += (f"Each weight of {t.linear_layer} is used {_f(n['linear_reuse'])} times per pass "
           f"(once per row of the batch), so it does about 2 x {_f(n['linear_reuse'])} / "
           f"{_f(n['bytes_per_element'])} {u}s per weight byte. ")
@@ -269,7 +273,7 @@ def _reveal2(t: Track, choice, number) -> Reveal:
     text = (f"Doubling {t.scale_param} from {n['value']:,} to {n['doubled']:,} multiplies "
             f"{t.scaling_layer_name}'s FLOPs by {_f(n['flops_growth'])} and its bytes by "
             f"{_f(n['bytes_growth'])}, so its intensity goes from {_f(n['intensity'])} to "
-            f"{_f(n['intensity_doubled'])} {t.work_unit}/B (x{_f(n['ratio'])}; ridge {_f(n['ridge'])}). "
+            f"{_f(n['intensity_doubled'])} {t.work_unit}/B (x{_f(n['ratio'])}; {_ridge(t, n['ridge'])}). "
             + _why2(t) + f"Answer: {answer}.")
     return Reveal(choice == answer, {"choice": choice}, {"choice": answer, "ratio": n["ratio"]},
                   text, n)
@@ -302,8 +306,13 @@ def _explain_dw(t: Track, n: dict) -> str:
             f"({_f(n['standard_flops'])} -> {_f(n['separable_flops'])}) while bytes go from "
             f"{_f(n['standard_bytes'])} to {_f(n['separable_bytes'])}, so intensity goes from "
             f"{_f(n['standard_intensity'])} to {_f(n['separable_intensity'])} {t.work_unit}/B "
-            f"(the depthwise half alone: {_f(n['depthwise_intensity'])}; ridge {_f(n['ridge'])}). "
+            f"(the depthwise half alone: {_f(n['depthwise_intensity'])}; {_ridge(t, n['ridge'])}). "
             + _why3(trend(n["ratio"])))
+
+
+def _ridge(t: Track, value: float) -> str:
+    """The ridge a reveal quotes, named: a level's, or a byte mix's effective one (story.py)."""
+    return ridge_words(value, t.hardware, t.dtype)
 
 
 def _side(x: float, ridge: float) -> str:
@@ -318,7 +327,7 @@ def _explain_flash(t: Track, n: dict) -> str:
             f"({_f(n['flash_bytes'])} B), so intensity goes from {_f(n['standard_intensity'])} to "
             f"{_f(n['flash_intensity'])} FLOP/B (x{_f(n['ratio'])}): from "
             f"{_side(n['standard_intensity'], n['ridge'])} to "
-            f"{_side(n['flash_intensity'], n['ridge'])}, ridge {_f(n['ridge'])}. The same work with "
+            f"{_side(n['flash_intensity'], n['ridge'])}, {_ridge(t, n['ridge'])}. The same work with "
             f"{_f(n['scores_bytes'])} B fewer: the swap changes the bytes, not the math. ")
 
 

@@ -28,7 +28,7 @@ DESIGN_QUANTITIES = {
     "power_w": ("Power at the required rate", lambda v: format_si(v, "W")),
     "power_budget_w": ("Power budget", lambda v: format_si(v, "W")),
     "intensity": ("Aggregate intensity (FLOP/B or op/B)", format_ratio),
-    "ridge": ("Ridge of the device", format_ratio),
+    "ridge": ("Ridge the design is judged against (a level's, or its byte mix's)", format_ratio),
     "time_s": ("Time per run", lambda v: format_si(v, "s")),
     "time_budget_s": ("Time budget", lambda v: format_si(v, "s")),
     "energy_j": ("Energy per run", lambda v: format_si(v, "J")),

@@ -10,6 +10,7 @@ from ..dtypes import get_dtype
 from ..hardware import get_hardware
 from ..pipeline import run
 from .challenge import design_layers
+from .story import level_ridges
 from .tracks import Track, get_track, track_profile
 
 
@@ -36,16 +37,24 @@ def design_roofline(track, choices: dict, batch=None, scale=None, points=64) -> 
 
 
 def _roofline_data(t: Track, dtype: str, chosen: list, groups: dict, points: int) -> dict:
-    """The roof on a log grid spanning the layers and the ridge P/BW, and one point per layer."""
+    """The roof on a log grid spanning the layers and the ridges, and one point per layer.
+
+    ``roof`` is the off-chip memory's; ``ridges`` the device's ridge per memory level at
+    ``dtype`` (story.level_ridges), ``roofs`` one roof per level (Tiny: SRAM and the flash its
+    weights stream from; a layer reading both sits between them)."""
     hw = get_hardware(t.hardware)
     peak, bw = hw.peak(dtype), hw.bandwidth
+    ridges = level_ridges(t.hardware, dtype)
     ints = [float(e.intensity) for e in chosen]
     lo = min([0.1, *ints]) / 2
-    hi = max([10 * peak / bw, *ints]) * 2
+    hi = max([10 * r["ridge"] for r in ridges] + ints) * 2
     grid = np.geomspace(lo, hi, points)
+    roofs = [{"level": r["level"], "intensity": float(i), "attainable": float(min(peak, peak / r["ridge"] * i))}
+             for r in ridges for i in grid]
     return {
         "roof": [{"intensity": float(i), "attainable": float(min(peak, bw * i))} for i in grid],
-        "ridge": peak / bw, "peak": peak, "bandwidth": bw, "work_unit": t.work_unit,
+        "ridge": peak / bw, "ridge_label": ridges[0]["label"], "ridges": ridges, "roofs": roofs,
+        "peak": peak, "bandwidth": bw, "work_unit": t.work_unit, "dtype": dtype,
         "points": [{"layer": e.name, "group": groups.get(e.name, ""), "kind": e.kind,
                     "intensity": float(e.intensity), "attainable": float(e.attainable_flops),
                     "bound": e.bound, "flops": float(e.flops) / e.count} for e in chosen],

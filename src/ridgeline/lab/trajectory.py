@@ -17,6 +17,8 @@ from ..errors import RidgelineError
 from ..hardware import get_hardware
 from ..pipeline import run
 from ..recipes import get_model
+from ..sweeping import Crossover, crossover, evaluate
+from .story import EFFECTIVE, is_effective, level_ridges, ridge_of_level
 from .tracks import Track, get_track, time_budget, track_profile, workload_kwargs
 
 
@@ -47,11 +49,15 @@ def trajectory(track, batch=None, scale=None, layers=None, param=None, points=40
                memory_model="compulsory") -> dict:
     """Part 2's Intensity Trajectory data over the slider range of ``param``.
 
-    rows: one per (layer, value) with intensity, FLOPs, bytes, bound (long format for charts);
-    growth: FLOPs and bytes of each layer relative to the first grid value (the companion
-    chart: who grows faster decides whether intensity rises);
-    current: each layer at the slider position; breaks: the first value where the model's
-    footprint exceeds device memory and where one pass misses the deadline.
+    rows: one per (layer, value) with intensity, FLOPs, bytes, bound and the ridge that bound
+    is judged against (``effective`` where it is no level's: the layer's byte mix; long format
+    for charts); growth: FLOPs and bytes of each layer relative to the first grid value (the
+    companion chart: who grows faster decides whether intensity rises);
+    ridges: the device's ridge per memory level; ridge: the one vs the level the weights are
+    read from (``ridge_label``); crossings: where a drawn layer flips bound, the solver's value
+    (the probes' verdicts flip there too); current: each layer at the slider position; breaks:
+    the first value where the model's footprint exceeds device memory and where one pass
+    misses its time budget.
     """
     t = get_track(track)
     param = param or t.scale_param
@@ -66,8 +72,12 @@ def trajectory(track, batch=None, scale=None, layers=None, param=None, points=40
         r, g = _layer_rows(name, by_name[name], values)
         rows += r
         growth += g
+    main = ridge_of_level(t.hardware, t.dtype, str(cap.weights_in))
     return {"param": param, "values": values.tolist(), "rows": rows, "growth": growth,
-            "ridge": float(np.max(tot.ridge)), "current": _current(t, layers, batch, scale, param),
+            "ridge": main["ridge"], "ridge_label": main["label"],
+            "ridges": level_ridges(t.hardware, t.dtype),
+            "crossings": crossings(t, param, rows, fixed, memory_model),
+            "current": _current(t, layers, batch, scale, param),
             "breaks": _breaks(t, param, values, tot, cap, dict(fixed))}
 
 
@@ -82,15 +92,57 @@ def sweep_at(track, values, batch=None, memory_model="compulsory") -> tuple:
 def _layer_rows(name: str, e, values) -> tuple[list, list]:
     """One layer's trajectory rows and its growth ratios X(v) / X(v_0) for X = FLOPs, bytes."""
     arr = lambda x: np.broadcast_to(np.asarray(x, dtype=float), values.shape)
-    inten, fl, by = arr(e.intensity), arr(e.flops), arr(e.bytes.total)
-    bound = np.where(inten < arr(e.ridge), "memory", "compute")
+    inten, fl, by, ridge = arr(e.intensity), arr(e.flops), arr(e.bytes.total), arr(e.ridge)
+    bound = np.where(inten < ridge, "memory", "compute")
+    eff = is_effective(ridge, e.hardware, e.dtype)
     rows, growth = [], []
     for i, v in enumerate(values):
         rows.append({"layer": name, "value": float(v), "intensity": float(inten[i]),
-                     "flops": float(fl[i]), "bytes": float(by[i]), "bound": str(bound[i])})
+                     "flops": float(fl[i]), "bytes": float(by[i]), "bound": str(bound[i]),
+                     "ridge": float(ridge[i]), "effective": bool(eff[i])})
         growth += [{"layer": name, "value": float(v), "quantity": "FLOPs", "ratio": float(fl[i] / fl[0])},
                    {"layer": name, "value": float(v), "quantity": "bytes", "ratio": float(by[i] / by[0])}]
     return rows, growth
+
+
+def crossings(t: Track, param: str, rows: list, fixed: tuple, memory_model: str) -> list[dict]:
+    """Where each drawn layer flips bound along ``param``: :func:`crossing` for every layer
+    whose rows change bound."""
+    names = dict.fromkeys(r["layer"] for r in rows)
+    flips = [n for n in names if len({r["bound"] for r in rows if r["layer"] == n}) > 1]
+    return [c for c in (crossing(t, n, param, fixed, memory_model) for n in flips) if c]
+
+
+def crossing(t: Track, layer: str, param: str, fixed: tuple, memory_model="compulsory") -> dict | None:
+    """The solver's crossover of ``layer`` along ``param`` over the slider's range (the 5-move
+    rule's search), with the layer's intensity there and the ridge it meets (a level's, or
+    its byte mix's: ``effective``); None if it never flips in range."""
+    c = _crossing(t.key, layer, param, fixed, memory_model)
+    return dict(c) if c else None
+
+
+@lru_cache(maxsize=256)
+def _crossing(track_key, layer, param, fixed, memory_model) -> dict | None:
+    t = get_track(track_key)
+    lo, hi, _ = t.sliders[param]
+    c = solver_crossover(t.model, layer, param, t.hardware, t.dtype, fixed, lo, hi, memory_model)
+    if c.crossover is None:
+        return None
+    e = evaluate(t.model, param, [c.crossover], layer=layer, hardware=t.hardware, dtype=t.dtype,
+                 memory_model=memory_model, **dict(fixed)).estimate
+    ridge = float(np.ravel(e.ridge)[0])
+    eff = bool(is_effective(ridge, t.hardware, t.dtype))
+    return {"layer": layer, "value": float(c.crossover), "intensity": float(np.ravel(e.intensity)[0]),
+            "ridge": ridge, "effective": eff, "direction": c.direction,
+            "what": f"{layer} flips {c.direction} (solver)" + (f"; {EFFECTIVE}" if eff else "")}
+
+
+@lru_cache(maxsize=256)
+def solver_crossover(model, layer, param, hardware, dtype, fixed, lo=None, hi=None,
+                     memory_model="compulsory") -> Crossover:
+    """The crossover solver (ridgeline.sweeping), cached: the trajectory's marks and the
+    5-move rule's reveal call it with the same arguments, so they show the same value."""
+    return crossover(model, layer, param, hardware, dtype, memory_model, lo=lo, hi=hi, **dict(fixed))
 
 
 def fixed_without(t: Track, param, batch, scale) -> tuple:
@@ -114,7 +166,8 @@ def _current(t: Track, layers, batch, scale, param) -> dict:
 
 
 def _breaks(t: Track, param, values, tot, cap, fixed) -> dict:
-    """Where scaling breaks the system: capacity (footprint > memory) and the deadline."""
+    """Where scaling breaks the system: capacity (footprint > memory) and the time budget per
+    run (tracks.time_budget: the deadline; Tiny's also less its buffering, and its hops)."""
     shape = values.shape
     fits = np.broadcast_to(cap.fits, shape)
     time_s = np.broadcast_to(np.asarray(tot.time_s, dtype=float), shape)

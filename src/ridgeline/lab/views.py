@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import asdict
 
 from ..format import format_ratio, format_si
+from . import story
 from .card_text import card_pairs
 from .mathpeek import latex_number
+from .tracks import SCALE_LABELS, time_budget, time_budget_rule, workload_kwargs
+
+design_ridges = story.design_ridges  # Part 3's chart: each level's ridge, an effective one named
 
 #: Characters that mean something to markdown, HTML or marimo's LaTeX ($ … $, \( … \), \[ … \]).
 _MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+!|<>$~&^]")
@@ -202,34 +207,32 @@ def compare_rows_markdown(rows: list[dict], unit: str = "FLOP") -> str:
                    f"{format_si(r['bytes']['total'], 'B')} | {reuse} | "
                    f"{format_ratio(r['intensity'], unit + '/B')} | {r['bound']} |")
     if rows:
-        out += ["", (f"Ridge: {format_ratio(rows[0]['ridge'], unit + '/B')}. A layer below it "
-                    "waits on memory; weight reuse is what lifts a layer above it.")]
+        out += ["", escape_md(story.ridges_footer(rows, unit))]
     return "\n".join(out)
 
 
 def breaks_markdown(track, traj: dict, prof) -> str:
     """Where scaling breaks the system: at the sliders, and first along the swept range."""
     label = track.scale_label
-    b = traj["breaks"]
+    b, w = traj["breaks"], asdict(prof.workload)
     t = float(prof.totals.time_s)
-    late = t > track.deadline_s
+    late = t > time_budget(track, w)
     lines = ["#### Where scaling breaks the system", "",
              f"- At this setting: memory {escape_md(prof.capacity.message())}.",
-             (f"- One pass takes {format_si(t, 's')} against the {format_si(track.deadline_s, 's')}"
-             f" deadline: {'**misses it**' if late else 'meets it'}.")]
+             (f"- One pass takes {format_si(t, 's')} against the "
+              f"{escape_md(time_budget_rule(track, w))}: {'**misses it**' if late else 'meets it'}.")]
     unfit, first_late = b.get("first_unfit"), b.get("first_late")
     lines.append(f"- Along {label}: " + (f"exceeds device memory from {label} = {unfit:,.0f}."
                                         if unfit is not None else
                                         "fits device memory over the whole range."))
-    lines.append(f"- Along {label}: " + (f"misses the deadline from {label} = {first_late:,.0f}."
-                                        if first_late is not None else
-                                        "meets the deadline over the whole range."))
+    lines.append(f"- Along {label}: " + (f"misses the time budget per run from {label} = "
+                                        f"{first_late:,.0f}." if first_late is not None else
+                                        "meets the time budget per run over the whole range."))
     return "\n".join(lines)
 
 
 def probe_intro(game) -> str:
     """The 5-move rule, stated, with the counter the UI contract names."""
-    from .tracks import SCALE_LABELS
     label = SCALE_LABELS.get(game.param, game.param)
     return "\n".join([
         "#### The 5-move rule", "",
@@ -257,7 +260,8 @@ def probes_markdown(game) -> str:
         head = (f"**{escape_md(r['text'])}**" if r["crossover"] is not None
                 else f"**{escape_md(game.layer)} never crosses**")
         out += ["", head + (f" — {verdict}." if r["crossover"] is not None else "."),
-                "", f"*Solver:* {escape_md(r['reason'])}"]
+                "", f"*Solver:* {escape_md(r['reason'])}",
+                "", f"*Judged against:* {escape_md(story.reveal_judged_text(game, r))}"]
     return "\n".join(out)
 
 
@@ -267,7 +271,6 @@ _WORKLOAD_FIELD = {"batch": "batch", "seq-len": "seq_len", "frames": "frames",
 
 def slider_default(track, param: str, part: int = 1) -> int:
     """Where a slider starts: the track's default, or in Part 3 its challenge workload."""
-    from .tracks import workload_kwargs
     lo, hi, default = track.sliders[param]
     if part == 3:
         value = workload_kwargs(track, part=3)[_WORKLOAD_FIELD[param]]
@@ -310,7 +313,6 @@ def restored_design(track, submitted: dict | None) -> dict:
 
 def design_payload(result, batch, scale, floor) -> dict:
     """What the ledger stores for a submitted design: the choices, settings and its numbers."""
-    from dataclasses import asdict
     res = result.to_dict() if hasattr(result, "to_dict") else asdict(result)
     return {"part": 3, "choices": dict(res.get("choices", {})), "batch": batch, "scale": scale,
             "floor": floor, "result": res}
@@ -327,12 +329,13 @@ def design_markdown(r, track) -> str:
             f"{format_si(r.power_w, 'W')} | ≤ {format_si(_get(r, 'power_budget_w', track.power_budget_w), 'W')} |"),
             (f"| Aggregate arithmetic intensity | {format_ratio(r.intensity, u + '/B')} | "
             f"≥ {format_ratio(_get(r, 'floor', track.intensity_floor), u + '/B')} (floor) |"),
-            f"| Ridge of the device | {format_ratio(_get(r, 'ridge', 0.0), u + '/B')} | |",
+            *story.design_ridge_rows(r, track),
             (f"| Time per inference | {format_si(r.time_s, 's')} | "
             f"≤ {format_si(_get(r, 'time_budget_s', track.deadline_s), 's')} |"),
             f"| Energy per inference (where the bytes live) | {format_si(r.energy_j, 'J')} | |",
             f"| Work | {format_si(r.flops, u)} | |",
-            f"| Bytes, every operand once (arithmetic) | {format_si(r.bytes, 'B')} | |"]
+            f"| Bytes, every operand once (arithmetic) | {format_si(r.bytes, 'B')} | |",
+            "", escape_md(story.design_footer(r, track))]
     return "\n".join(out)
 
 
