@@ -5,6 +5,8 @@ that note is checked here."""
 
 import pytest
 
+from ridgeline.format import format_si
+
 from ridgeline.lab import challenge as C
 from ridgeline.lab import tradeoff as T
 from ridgeline.lab.tracks import TRACKS, required_rate
@@ -87,7 +89,8 @@ def test_tiny_cannot_reach_the_seed_floor_and_the_lab_says_why():
 def test_the_stakeholder_text_is_true_of_the_start(key):
     a, text = T.analyse(key), T.stakeholder(key)
     s = a.start
-    assert ("over the" in text) == (not s.checks["power"])
+    budget = f"over the {format_si(s.power_budget_w, 'W')} budget"
+    assert (budget in text) == (not s.checks["power"])
     assert ("memory wall" in text) == (s.intensity < s.ridge)
     assert "without letting the aggregate arithmetic intensity fall below" in text
 

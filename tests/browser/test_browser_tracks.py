@@ -14,6 +14,8 @@ import math
 import re
 
 import pytest
+
+from ridgeline.format import format_si
 from lab_ui import (
     CARD_LABELS,
     GATE_TEXT,
@@ -289,7 +291,8 @@ class TestTrack:
         text = part_text(p, 3)
         assert "The hardware lead:" in text
         start = tradeoff.analyse(t).start
-        assert ("over the" in text.split("The hardware lead:")[1][:400]) == (not start.checks["power"])
+        over = "over the " + format_si(start.power_budget_w, "W") + " budget"
+        assert (over in text.split("The hardware lead:")[1][:600]) == (not start.checks["power"])
         assert part(p, 3).get_by_label(re.compile("Intensity floor")).count() == 0
         note = "Conservation of complexity holds here" if tradeoff.analyse(t).holds \
             else "Where physics departs from the plan"

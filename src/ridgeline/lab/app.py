@@ -591,6 +591,7 @@ def _(get_design_rev, ledger, locked3, mo, track):
 def _(C, charts, mo, submitted, track, views):
     mo.stop(submitted is None, mo.md("*Submit your design to see where it sits among all "
                                      "possible operator mixes.*"))
+    from ridgeline.lab import story
     from ridgeline.lab.tradeoff import physics_section
     _p = submitted["payload"]
     _all = C.enumerate_designs(track, _p.get("batch"), _p.get("scale"))
@@ -601,7 +602,7 @@ def _(C, charts, mo, submitted, track, views):
                             _all[0].floor if _all else track.intensity_floor,
                             track.power_budget_w, y_field="power_w",
                             unit=_all[0].work_unit if _all else track.work_unit,
-                            ridge=_all[0].ridge if _all else None,
+                            ridge=story.design_ridges(_all[0], track) if _all else None,
                             y_title="Power at the required rate (W); budget line"),
     ])
 

@@ -28,7 +28,7 @@ from ..hardware import get_hardware
 from ..pipeline import run
 from ..recipes import Layer
 from .toolkit import FRAMES_SLOT, TOOLKITS, Slot, Toolkit
-from .tracks import Track, get_track, required_rate, time_budget, workload_kwargs
+from .tracks import Track, get_track, required_rate, time_budget, time_budget_rule, workload_kwargs
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,8 @@ def evaluate_design(track, choices: dict, batch=None, scale=None, floor=None) ->
         reasons.append(f"one run takes {tot['time_s'] * 1e3:.3g} ms, but buffering {w['frames']} frames "
                        f"alone already uses the {t.deadline_s * 1e3:.3g} ms latency budget")
     elif not checks["deadline"]:
-        reasons.append(f"one run takes {tot['time_s'] * 1e3:.3g} ms; the deadline allows {budget_s * 1e3:.3g} ms")
+        reasons.append(f"one run takes {tot['time_s'] * 1e3:.3g} ms, over the "
+                       f"{time_budget_rule(t, w)}")
     if not checks["fits"]:
         reasons.append(_capacity_reason(cap))
     if toolkit(t).slider_slot:

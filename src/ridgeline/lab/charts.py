@@ -282,6 +282,26 @@ def growth_chart(traj: dict, label: str) -> VegaLite:
 
 # -- Part 3 ----------------------------------------------------------------------------------
 
+def _halo(rows: list[dict], x: dict, y: dict) -> dict:
+    """Only passing mixes are shaded: a halo behind each (the deadline and memory count too).
+    With none passing the layer keeps one invisible point (a layer needs data)."""
+    passing = [r for r in rows if r["status"] == "PASS"]
+    return _layer(passing or rows[:1], {"type": "circle", "size": 700,
+                                        "opacity": 0.18 if passing else 0, "color": "#2ca02c"},
+                  {"x": x, "y": y})
+
+
+def _limits(floor: float, y_cap: float | None, y_field: str) -> list[dict]:
+    """The intensity floor and the budget (on the y axis) as green rules."""
+    out = [_layer([{"intensity": floor, "what": "intensity floor"}],
+                  {"type": "rule", "color": "#2ca02c"},
+                  {"x": _q("intensity"), "tooltip": _tip("what", ("intensity", ".3~g"))})]
+    if y_cap:
+        out.append(_layer([{y_field: y_cap, "what": "budget"}], {"type": "rule", "color": "#2ca02c"},
+                          {"y": _q(y_field), "tooltip": _tip("what", (y_field, ".3~g"))}))
+    return out
+
+
 def design_chart(designs: list[dict], mine: dict | None, floor: float, y_cap: float | None,
                  y_field: str = "energy_j", y_title: str = "Energy per inference (J)",
                  unit: str = "FLOP", ridge: float | list | None = None) -> VegaLite:
@@ -302,23 +322,14 @@ def design_chart(designs: list[dict], mine: dict | None, floor: float, y_cap: fl
     rows = [{"label": d.get("label", ""), "intensity": d["intensity"], y_field: d[y_field],
              "status": "PASS" if d.get("passes") else "FAIL",
              "fails": d.get("fails", "")} for d in designs]
-    passing = [r for r in rows if r["status"] == "PASS"] or [dict(rows[0], status="none")]
-    layers = [  # only passing mixes are shaded: a halo behind each (deadline and memory count)
-        _layer(passing, {"type": "circle", "size": 700, "opacity": 0.18 if designs and
-                         any(d.get("passes") for d in designs) else 0, "color": "#2ca02c"},
-               {"x": x, "y": y}),
+    layers = [
+        _halo(rows, x, y),
         _layer(rows, {"type": "circle", "size": 45, "opacity": 0.6},
                {"x": x, "y": y, "color": _n("status", "status", PASS_SCALE),
                 "tooltip": _tip("label", ("intensity", ".3~g"), (y_field, ".3~g"), "status",
                                 "fails")}),
-        _layer([{"intensity": floor, "what": "intensity floor"}],
-               {"type": "rule", "color": "#2ca02c"},
-               {"x": _q("intensity"), "tooltip": _tip("what", ("intensity", ".3~g"))}),
+        *_limits(floor, y_cap, y_field),
     ]
-    if y_cap:
-        layers.append(_layer([{y_field: y_cap, "what": "power budget"}],
-                             {"type": "rule", "color": "#2ca02c"},
-                             {"y": _q(y_field), "tooltip": _tip("what", (y_field, ".3~g"))}))
     if ridge:
         layers.append(_layer(_ridge_rules(ridge), {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
                              {"x": _q("intensity"), "tooltip": _tip("what", ("intensity", ".3~g"))}))

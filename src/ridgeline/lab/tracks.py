@@ -54,6 +54,7 @@ class Track:
     scaling_layer: str = ""  # layer the Part 2 lock asks about ("" = probe_layer)
     trajectory_layers: tuple = ()   # layers drawn on the Part 2 trajectory plot
     challenge_workload: dict = field(default_factory=dict)  # Part 3 start (overrides workload)
+    challenge_dtype: str = ""  # Part 3's precision when it differs from Parts 1-2 ("" = dtype)
     rate_unit: str = "Hz"
     sources: dict = field(default_factory=dict)  # requirement -> why / DATA.md source ids
 
@@ -116,18 +117,20 @@ EDGE = Track(
     sliders={"batch": (1, 16, 1), "resolution": (224, 7680, 3840)},
     linear_layer="fc", conv_layer="stem.conv", probe_layer="layer4.1.conv2",
     trajectory_layers=("stem.conv", "layer1.0.conv2", "layer4.1.conv2", "fc"),
-    rate_hz=100.0, deadline_s=0.010, power_budget_w=13.0,
-    challenge_workload={"resolution": (1920, 1080)},
+    rate_hz=100.0, deadline_s=0.010, power_budget_w=15.0,
+    challenge_workload={"resolution": (1280, 720)}, challenge_dtype="fp16",
     rate_unit="frames/s",
     sources={
         "deadline_s": "deterministic 10 ms perception loop (PRODUCT.md mission; seed plan)",
         "rate_hz": "one frame per 10 ms loop = 100 frames/s",
-        "power_budget_w": ("13 W average for this perception network: an assumption (U1), the "
-                           "share of the Orin's 60 W MAXN envelope (S11) left after the other "
-                           "perception, planning and sensor-fusion networks; the roofline keeps "
-                           "MAXN peaks (the device races, then idles at its static power)"),
-        "challenge_workload": ("1920x1080: Part 2 shows 4K misses the 10 ms loop on any "
-                               "backbone swap, so the redesign runs on the camera's 1080p stream"),
+        "power_budget_w": ("15 W average: the envelope of the Orin's lowest power mode (S11), taken "
+                           "as the thermal budget of a fanless perception box (assumption U1); the "
+                           "roofline keeps MAXN peaks - the device races through a frame, then "
+                           "idles at its static power"),
+        "challenge_workload": ("1280x720 in FP16: Part 2 shows 4K misses the 10 ms loop, so the "
+                               "redesign runs the detector on a 720p stream, in FP16 - the "
+                               "precision a safety-critical stack validates first (INT8 needs "
+                               "per-layer calibration); assumption U1"),
         "dtype": "INT8: GPU + 2 DLA dense 137.5 TOPS (DATA.md A.1, S12)",
     })
 

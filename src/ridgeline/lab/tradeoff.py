@@ -23,6 +23,7 @@ from functools import lru_cache
 from ..format import format_ratio, format_si
 from .challenge import (DesignResult, design_passes, enumerate_designs, evaluate_design, slots,
                         starting_design, toolkit)
+from .story import judged
 from .tracks import get_track
 
 #: A slot "matters" when it changes energy or intensity by at least this much in some mix.
@@ -127,10 +128,11 @@ def stakeholder(track) -> str:
     t = get_track(track)
     s = analyse(t).start
     u = s.work_unit
+    ridge = judged(s.ridge, t.hardware, s.dtype, "design")["label"]
     wall = ("sits on the memory wall: memory-bound, its aggregate arithmetic intensity "
-            f"{_i(s.intensity, u)} is below the {_i(s.ridge, u)} ridge")
+            f"{_i(s.intensity, u)} is below its {s.dtype.upper()} {ridge} of {_i(s.ridge, u)}")
     if s.intensity >= s.ridge:
-        wall = f"is compute-bound ({_i(s.intensity, u)} against a {_i(s.ridge, u)} ridge)"
+        wall = f"is compute-bound ({_i(s.intensity, u)} against its {ridge} of {_i(s.ridge, u)})"
     power = (f"draws {format_si(s.power_w, 'W')} at the required {format_ratio(s.rate_hz)} runs/s, "
              f"over the {format_si(s.power_budget_w, 'W')} budget" if not s.checks["power"] else
              f"draws {format_si(s.power_w, 'W')}, within the {format_si(s.power_budget_w, 'W')} "

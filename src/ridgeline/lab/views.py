@@ -320,7 +320,7 @@ def design_payload(result, batch, scale, floor) -> dict:
 
 def design_markdown(r, track) -> str:
     """Live PASS/FAIL with reasons and the numbers that decide it."""
-    u = track.work_unit
+    u = getattr(r, "work_unit", track.work_unit)
     verdict = "PASS" if r.passes else "FAIL"
     out = [f"### Status: {verdict}", ""]
     out += [f"- {escape_md(reason)}" for reason in (r.reasons or [])]
@@ -347,7 +347,7 @@ def _get(r, name, fallback):
 
 def design_peek(r, track) -> str:
     """Math peek for Part 3: the aggregate intensity and power with the design's numbers."""
-    u = track.work_unit
+    u = getattr(r, "work_unit", track.work_unit)
     return "\n".join([
         "#### Math peek: the design's formulas with your numbers", "",
         "**Aggregate intensity** (sum over the layers, not an average of ratios)", "", "$$",
