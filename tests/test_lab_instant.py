@@ -87,7 +87,7 @@ def test_aria_valuetext_says_the_value_and_its_unit(track_table):
 def test_hidden_layer_has_no_curve_and_no_marker():
     t = TRACKS["edge"]
     tab = part2_table(t, hidden=(t.probe_layer,), probed=[(1000, 50.0)])
-    assert f"<title>{t.probe_layer}</title>" not in tab.svg
+    assert t.probe_layer not in tab.svg  # no curve, legend entry, crossing or effective ridge
     assert all(len(r["markers"]) == len(t.trajectory_layers) for r in tab.rows)  # guide + 3
     assert "probed 1,000" in tab.svg
 
