@@ -136,14 +136,16 @@ def plot_svg(t, traj: dict, ax: LogAxes, layers, probed, first: dict) -> str:
     u = t.work_unit
     parts = axes_svg(ax, f"{t.scale_label} (log)", f"Intensity ({u}/B, log)")
     parts += _ridges(ax, traj, u) + _breaks(ax, traj.get("breaks") or {})
-    for j, n in enumerate(layers):
+    # a layer keeps its colour whether or not another is hidden (the app's chart does too)
+    colors = [PALETTE[list(t.trajectory_layers).index(n) % len(PALETTE)] for n in layers]
+    for n, c in zip(layers, colors):
         pts = [r for r in traj["rows"] if r["layer"] == n]
         parts.append(f'<path d="{ax.path([r["value"] for r in pts], [r["intensity"] for r in pts])}" '
-                     f'fill="none" stroke="{PALETTE[j]}" stroke-width="2"><title>{esc(n)}</title></path>')
+                     f'fill="none" stroke="{c}" stroke-width="2"><title>{esc(n)}</title></path>')
     parts += [f'<rect x="{ax.x(v) - 4}" y="{ax.y(i) - 4}" width="8" height="8" fill="#777">'
               f'<title>probed {format_count(v)}: {format_ratio(i, u + "/B")}</title></rect>'
               for v, i in probed]
-    parts += _legend(layers) + _markers(ax, layers, first["markers"])
+    parts += _legend(layers, colors) + _markers(ax, colors, first["markers"])
     return svg_doc(ax, "Intensity trajectory", parts)
 
 
@@ -178,22 +180,22 @@ def _breaks(ax: LogAxes, breaks: dict) -> list[str]:
     return out
 
 
-def _legend(layers) -> list[str]:
+def _legend(layers, colors) -> list[str]:
     out, x = [], MARGIN["left"]
-    for j, n in enumerate(layers):
-        out.append(f'<rect x="{x}" y="24" width="10" height="10" fill="{PALETTE[j]}"/>'
+    for n, c in zip(layers, colors):
+        out.append(f'<rect x="{x}" y="24" width="10" height="10" fill="{c}"/>'
                    f'<text x="{x + 14}" y="33">{esc(n)}</text>')
         x += 26 + 6 * len(n)
     return out
 
 
-def _markers(ax: LogAxes, layers, first) -> list[str]:
+def _markers(ax: LogAxes, colors, first) -> list[str]:
     """Movable marks (data-m = their index in each row's ``markers``): the current value's
     guide line, then one diamond per layer."""
     top, bottom = MARGIN["top"], ax.height - MARGIN["bottom"]
     out = [(f'<g data-m="0" transform="translate({first[0][0]} {first[0][1]})">'
            f'<line x1="0" x2="0" y1="{top}" y2="{bottom}" stroke="#999" stroke-dasharray="2 3"/></g>')]
     out += [f'<g data-m="{j + 1}" transform="translate({first[j + 1][0]} {first[j + 1][1]})">'
-            f'<path d="M0,-7L7,0L0,7L-7,0Z" fill="{PALETTE[j]}" stroke="#fff"/></g>'
-            for j in range(len(layers))]
+            f'<path d="M0,-7L7,0L0,7L-7,0Z" fill="{c}" stroke="#fff"/></g>'
+            for j, c in enumerate(colors)]
     return out
