@@ -1,5 +1,8 @@
 """Lab tracks: the data is consistent with the engine and each crisis shows in its numbers."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from ridgeline import get_hardware, get_model
@@ -136,3 +139,19 @@ def test_workload_kwargs_scales_the_right_field():
     kw = tracks.workload_kwargs("cloud", batch=8, scale=1024)
     assert (kw["batch"], kw["seq_len"], kw["phase"]) == (8, 1024, "decode")
     assert tracks.workload_kwargs("cloud", part=3)["batch"] == TRACKS["cloud"].challenge_workload["batch"]
+
+
+def test_no_track_key_branches_in_the_lab():
+    """A track's behaviour is data on the Track (or a table keyed by one of its fields): no
+    module of the lab compares a track key (``t.key == "cloud"``, ``"tiny" != key``,
+    ``track.key in (...)``, ``match t.key``)."""
+    names = "|".join(map(re.escape, TRACKS))
+    op = r"(?:==|!=|\bnot\s+in\b|\bin\b)"
+    patterns = [re.compile(p) for p in (
+        rf"\.key\s*{op}", r"(?:==|!=)\s*[\w.()\[\]]*\.key\b", r"\bmatch\s+[\w.()]*\.key\b",
+        rf"\bkey\s*{op}\s*[\"'](?:{names})[\"']", rf"[\"'](?:{names})[\"']\s*{op}\s*[\w.]*key\b")]
+    lab = Path(tracks.__file__).parent
+    hits = [f"{path.name}:{n}: {line.strip()}" for path in sorted(lab.glob("*.py"))
+            for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+            if any(p.search(line) for p in patterns)]
+    assert not hits, "track-key branches (make them Track fields):\n  " + "\n  ".join(hits)

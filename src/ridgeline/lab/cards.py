@@ -85,24 +85,33 @@ def placed_summary(e: Estimate) -> dict:
 def compare_linear_conv(track, batch=None, scale=None) -> dict:
     """Part 1's comparison: the track's Linear layer beside its conv (attention for Cloud).
 
-    For Cloud, whose model has no convolution, a third row shows the conv-equivalent: the
-    same Linear weights applied at every one of the prompt's T positions (prefill) - exactly
-    a 1x1 convolution sliding over the sequence, so each weight is reused B.T times.
+    The second row's role is the track's ``conv_role``. When that is "attention" (Cloud, whose
+    model has no convolution) a third row shows the conv-equivalent: the same Linear weights
+    applied at every one of the prompt's T positions (prefill) - exactly a 1x1 convolution
+    sliding over the sequence, so each weight is reused B.T times.
     ``more_memory_bound`` names the row with the lowest intensity.
     """
     t = get_track(track)
     rows = [dict(layer_card(t, t.linear_layer, batch, scale), role="linear"),
-            dict(layer_card(t, t.conv_layer, batch, scale), role="conv" if t.key != "cloud" else "attention")]
-    if t.key == "cloud":
-        p = track_profile(t, batch, scale, phase="prefill")
-        eq = card_from_estimate(p.layer(t.linear_layer), "ffn")
-        tokens = p.workload.seq_len
-        eq.update(role="conv-equivalent",
-                  name=f"{t.linear_layer} as a 1x1 conv over the {tokens:,}-token prompt (prefill)")
-        rows.append(eq)
+            dict(layer_card(t, t.conv_layer, batch, scale), role=t.conv_role)]
+    rows += [extra(t, batch, scale) for extra in _EXTRA_ROWS[t.conv_role]]
     lowest = min(rows[:2], key=lambda r: r["intensity"])
     return {"rows": rows, "more_memory_bound": lowest["name"], "ridge": rows[0]["ridge"],
             "ridges": rows[0]["ridges"]}
+
+
+def _conv_equivalent(t, batch, scale) -> dict:
+    """The Linear layer in prefill: a 1x1 conv over the prompt's tokens (a model with no conv)."""
+    p = track_profile(t, batch, scale, phase="prefill")
+    eq = card_from_estimate(p.layer(t.linear_layer), "ffn")
+    tokens = p.workload.seq_len
+    eq.update(role="conv-equivalent",
+              name=f"{t.linear_layer} as a 1x1 conv over the {tokens:,}-token prompt (prefill)")
+    return eq
+
+
+#: Track.conv_role -> the extra rows Part 1's comparison shows after the Linear and the conv.
+_EXTRA_ROWS = {"conv": (), "attention": (_conv_equivalent,)}
 
 
 @lru_cache(maxsize=256)

@@ -3,14 +3,15 @@
 Each prompt carries every number the student needs, computed from the track (nothing
 hard-coded):
 
-Part 1: which of the track's Linear layer and its conv (attention for Cloud) hits the memory
-wall, plus the student's own intensity for the Linear layer. The prompt gives the Linear's
+Part 1: which of the track's Linear layer and its conv (attention for Cloud: the track's
+``conv_role`` picks the words, :data:`ROLE_WORDS`) hits the memory wall, plus the student's own intensity for the Linear layer. The prompt gives the Linear's
 shape (M x K by K x N, from the layer's op at the track's workload), the batch and rows M it
 runs at (Cloud: batch 4, M = 4), the bytes per element of the track's format, the unit
 (FLOP/B, op/B on integer tracks) and, on its last line, the tolerance.
 Part 2: doubling the scaled parameter (sequence length, resolution, frames): does the
 scaling layer's intensity rise, fall or stay?
-Part 3: an operator swap that changes the bytes more than (or as well as) the work. Edge,
+Part 3: an operator swap that changes the bytes more than (or as well as) the work, picked by
+the track's ``part3_swap`` ("depthwise" or "flash", :data:`PART3`). Edge,
 Mobile, Tiny: the track's own standard conv vs its depthwise-separable form, the prompt
 quoting the engine's FLOP cut for that pair (:func:`part3_numbers`, 2 significant
 figures). Cloud (Llama has no convolution): FlashAttention vs standard attention in prefill
@@ -49,6 +50,16 @@ NUMBER_TOLERANCE = 0.15
 TREND = ("Rises", "Falls", "Stays about the same")
 NUMERIC_LABEL = "Your intensity ({unit}/B)"  # FLOP/B, or op/B on integer tracks
 
+#: Track.conv_role -> how Part 1 names the comparison layer ({t} is the track): in the
+#: choices, in the prompt's question and in the reveal.
+ROLE_WORDS = {
+    "conv": {"choice": "The conv layer", "prompt": "the conv layer {t.conv_layer}",
+             "reveal": "{t.conv_layer}"},
+    "attention": {"choice": "The attention core",
+                  "prompt": "the decode attention core ({t.conv_layer})",
+                  "reveal": "decode attention"},
+}
+
 
 @dataclass(frozen=True)
 class Question:
@@ -69,7 +80,7 @@ class Reveal:
 
 
 def _part1_choices(t: Track) -> tuple:
-    other = "The attention core" if t.key == "cloud" else "The conv layer"
+    other = ROLE_WORDS[t.conv_role]["choice"]
     return (f"The Linear layer ({t.linear_layer})", f"{other} ({t.conv_layer})",
             "Both about equally")
 
@@ -83,8 +94,7 @@ def _scale_words(t: Track) -> str:
 def questions(track) -> list[Question]:
     """One lock per part, worded for the track, with the numbers each one needs."""
     t = get_track(track)
-    target = ("the decode attention block" if t.key == "cloud"
-              else f"{t.scaling_layer_name} ({t.model})")
+    target = t.scaling_words or f"{t.scaling_layer_name} ({t.model})"
     p2 = (f"Double {_scale_words(t)} for {target}: does its arithmetic intensity rise, fall, "
           f"or stay the same?")
     return [Question(1, "p1-linear-vs-conv", _prompt1(t), _part1_choices(t),
@@ -102,11 +112,8 @@ def part1_shape(t: Track) -> dict:
 
 def _prompt1(t: Track) -> str:
     s, u = part1_shape(t), t.work_unit
-    other = ("the decode attention core (attention)" if t.key == "cloud"
-             else f"the conv layer {t.conv_layer}")
-    per = {"cloud": "decode, one new token per stream",
-           "tiny": f"one row per frame, {workload_kwargs(t)['frames']} frame per inference"}.get(
-               t.key, "one pooled feature vector per image")
+    other = ROLE_WORDS[t.conv_role]["prompt"].format(t=t)
+    per = t.part1_rows.format(**workload_kwargs(t))
     bias = f", plus a bias of {s['n']}" if s["bias"] else ""
     nbytes = f"{_f(s['bytes_per_element'])} byte{'' if s['bytes_per_element'] == 1 else 's'}"
     return (f"Calculate the theoretical arithmetic intensity ({u}s per byte moved, in {u}/B) of "
@@ -120,13 +127,18 @@ def _prompt1(t: Track) -> str:
 
 
 def _prompt3(t: Track) -> str:
-    n = part3_numbers(t)
-    if t.key == "cloud":
-        return (f"Swap standard attention for FlashAttention in {n['description']} on "
+    return PART3[t.part3_swap][0](t, part3_numbers(t))
+
+
+def _prompt3_flash(t: Track, n: dict) -> str:
+    return (f"Swap standard attention for FlashAttention in {n['description']} on "
                 f"{t.hardware} ({t.dtype}). Standard attention writes the T x T score matrix "
                 f"(and its softmax) to memory and reads it back; FlashAttention does the same "
                 f"FLOPs but never writes the T x T score matrix to memory. What does it do to the "
                 f"arithmetic intensity of the attention core in prefill at T = {n['seq_len']}?")
+
+
+def _prompt3_dw(t: Track, n: dict) -> str:
     return (f"{n['description']} on {t.hardware} ({t.dtype}): replacing the standard convolution "
             f"with a depthwise-separable one cuts FLOPs {sig2(n['flops_cut'])}x. What does it do "
             f"to arithmetic intensity?")
@@ -228,7 +240,7 @@ def _reveal1(t: Track, choice, number) -> Reveal:
 
 
 def _explain1(t: Track, n: dict, answer: str) -> str:
-    other = "decode attention" if t.key == "cloud" else t.conv_layer
+    other = ROLE_WORDS[t.conv_role]["reveal"].format(t=t)
     u = n["unit"]
     s = (f"{t.linear_layer} moves {_f(n['linear_bytes'])} B for {_f(n['linear_flops'])} {u}s: "
          f"intensity {_f(n['linear_intensity'])} {u}/B (weights-only convention "
@@ -237,19 +249,28 @@ def _explain1(t: Track, n: dict, answer: str) -> str:
     s += (f"Each weight of {t.linear_layer} is used {_f(n['linear_reuse'])} times per pass "
           f"(once per row of the batch), so it does about 2 x {_f(n['linear_reuse'])} / "
           f"{_f(n['bytes_per_element'])} {u}s per weight byte. ")
-    if t.key == "cloud":
-        s += ("Decode attention has no weights at all: it reads the KV cache once per new token, "
-              "so its intensity stays near 2(H/H_kv)/bytes whatever the batch. A convolution is "
-              "a Linear whose weights slide over every pixel; the same gate_proj applied to a "
-              "whole prompt (prefill) reuses each weight at every token, exactly like a 1x1 conv, "
-              "and is compute-bound. ")
-    else:
-        s += (f"A conv reuses each weight at every output position: {_f(n['other_reuse'])} times "
-              f"per pass for {t.conv_layer}. ")
-        if n["other_reuse"] <= n["linear_reuse"]:
-            s += ("Streaming one new frame leaves the conv a single position to slide over, so it "
-                  "gets no more reuse than the Linear layer. ")
-    return s + f"Answer: {answer}."
+    return s + _WHY1[t.conv_role](t, n) + f"Answer: {answer}."
+
+
+def _why1_attention(t: Track, n: dict) -> str:
+    return ("Decode attention has no weights at all: it reads the KV cache once per new token, "
+            "so its intensity stays near 2(H/H_kv)/bytes whatever the batch. A convolution is "
+            f"a Linear whose weights slide over every pixel; the same {t.linear_layer} applied to "
+            "a whole prompt (prefill) reuses each weight at every token, exactly like a 1x1 conv, "
+            "and is compute-bound. ")
+
+
+def _why1_conv(t: Track, n: dict) -> str:
+    s = (f"A conv reuses each weight at every output position: {_f(n['other_reuse'])} times "
+         f"per pass for {t.conv_layer}. ")
+    if n["other_reuse"] <= n["linear_reuse"]:
+        s += ("Streaming one new frame leaves the conv a single position to slide over, so it "
+              "gets no more reuse than the Linear layer. ")
+    return s
+
+
+#: Track.conv_role -> why Part 1's comparison layer reuses its weights as it does.
+_WHY1 = {"conv": _why1_conv, "attention": _why1_attention}
 
 
 # ------------------------------------------------------------------------------- Part 2
@@ -274,20 +295,20 @@ def _reveal2(t: Track, choice, number) -> Reveal:
             f"{t.scaling_layer_name}'s FLOPs by {_f(n['flops_growth'])} and its bytes by "
             f"{_f(n['bytes_growth'])}, so its intensity goes from {_f(n['intensity'])} to "
             f"{_f(n['intensity_doubled'])} {t.work_unit}/B (x{_f(n['ratio'])}; {_ridge(t, n['ridge'])}). "
-            + _why2(t) + f"Answer: {answer}.")
+            + _WHY2[t.scale_param] + f"Answer: {answer}.")
     return Reveal(choice == answer, {"choice": choice}, {"choice": answer, "ratio": n["ratio"]},
                   text, n)
 
 
-def _why2(t: Track) -> str:
-    if t.key == "cloud":
-        return ("In decode each new token reads every cached K and V once: work and traffic both "
-                "grow linearly with the context, so the ratio is pinned near 2(H/H_kv)/bytes. ")
-    if t.scale_param == "resolution":
-        return ("A conv's weights are fixed; more pixels add work and activation traffic "
-                "together, and extra pixels reuse the same weights more. ")
-    return ("Each extra frame reuses the same weights (read once per inference), so the work "
-            "grows faster than the traffic - until activations dominate. ")
+#: Track.scale_param -> why doubling it moves the scaling layer's intensity as it does.
+_WHY2 = {
+    "seq-len": ("In decode each new token reads every cached K and V once: work and traffic both "
+                "grow linearly with the context, so the ratio is pinned near 2(H/H_kv)/bytes. "),
+    "resolution": ("A conv's weights are fixed; more pixels add work and activation traffic "
+                   "together, and extra pixels reuse the same weights more. "),
+    "frames": ("Each extra frame reuses the same weights (read once per inference), so the work "
+               "grows faster than the traffic - until activations dominate. "),
+}
 
 
 # ------------------------------------------------------------------------------- Part 3
@@ -296,7 +317,7 @@ def _why2(t: Track) -> str:
 def _reveal3(t: Track, choice, number) -> Reveal:
     n = part3_numbers(t)
     answer = trend(n["ratio"])
-    text = (_explain_flash if t.key == "cloud" else _explain_dw)(t, n) + f"Answer: {answer}."
+    text = PART3[t.part3_swap][1](t, n) + f"Answer: {answer}."
     return Reveal(choice == answer, {"choice": choice}, {"choice": answer, "ratio": n["ratio"]},
                   text, n)
 
@@ -340,3 +361,7 @@ def _why3(answer: str) -> str:
         return ("With one new frame every weight is read once per pass either way, so both forms "
                 "sit at ~2 ops per weight byte: cutting weights cuts bytes as much as work. ")
     return "Here the separable form saves more traffic than work. "
+
+
+#: Track.part3_swap -> (its Part 3 prompt, its reveal's explanation), from part3_numbers.
+PART3 = {"depthwise": (_prompt3_dw, _explain_dw), "flash": (_prompt3_flash, _explain_flash)}

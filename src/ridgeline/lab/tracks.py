@@ -57,6 +57,14 @@ class Track:
     challenge_dtype: str = ""  # Part 3's precision when it differs from Parts 1-2 ("" = dtype)
     rate_unit: str = "Hz"
     sources: dict = field(default_factory=dict)  # requirement -> why / DATA.md source ids
+    # --- behaviour as data: each view reads these fields, none asks which track it is ---
+    conv_role: str = "conv"  # what conv_layer is: "conv" | "attention" (a model with no conv)
+    part1_rows: str = "one pooled feature vector per image"  # Part 1's M rows ({workload field})
+    scaling_words: str = ""  # Part 2's name for its layer ("" = "scaling_layer (model)")
+    part3_swap: str = "depthwise"  # Part 3's lock: "depthwise" | "flash" (swaps.py, questions.py)
+    part3_pair: str = ""  # swaps.PAIRS builder of the depthwise-separable pair ("" = none)
+    frames_per_run: bool = False  # rate_hz counts frames; a run takes workload["frames"] of them
+    latency_budget: bool = False  # the deadline is a latency budget that buffering also spends
 
     @property
     def scale_label(self) -> str:
@@ -93,7 +101,8 @@ CLOUD = Track(
     trajectory_layers=("attention", "gate_proj", "q_proj", "k_proj"),
     rate_hz=20.0, deadline_s=0.05, power_budget_w=700.0,
     challenge_workload={"batch": 16, "seq_len": 2048},
-    rate_unit="tokens/s per stream",
+    rate_unit="tokens/s per stream", conv_role="attention", part3_swap="flash",
+    part1_rows="decode, one new token per stream", scaling_words="the decode attention block",
     sources={
         "power_budget_w": "H100 SXM TDP up to 700 W (S1; Meta's Llama 3 card uses the same, S6)",
         "rate_hz": ("20 tokens/s per stream = a 50 ms per-token deadline: assumption (U1), between "
@@ -119,7 +128,7 @@ EDGE = Track(
     trajectory_layers=("stem.conv", "layer1.0.conv2", "layer4.1.conv2", "fc"),
     rate_hz=100.0, deadline_s=0.010, power_budget_w=15.0,
     challenge_workload={"resolution": (1280, 720)}, challenge_dtype="fp16",
-    rate_unit="frames/s",
+    rate_unit="frames/s", part3_pair="resnet-conv",
     sources={
         "deadline_s": "deterministic 10 ms perception loop (PRODUCT.md mission; seed plan)",
         "rate_hz": "one frame per 10 ms loop = 100 frames/s",
@@ -150,7 +159,7 @@ MOBILE = Track(
                        "features.18.conv", "fc"),
     rate_hz=60.0, deadline_s=1 / 60, power_budget_w=0.27,
     challenge_workload={},
-    rate_unit="frames/s",
+    rate_unit="frames/s", part3_pair="mobilenet-block",
     sources={
         "rate_hz": "60 FPS AR translation (PRODUCT.md mission; seed plan)",
         "deadline_s": "one frame per 1/60 s = 16.7 ms",
@@ -175,7 +184,8 @@ TINY = Track(
     trajectory_layers=("bottleneck", "encoder", "tcn.x0.conv1x1", "tcn.x0.dconv"),
     rate_hz=1000.0, deadline_s=0.010, power_budget_w=0.05, intensity_floor=6.0,
     challenge_workload={},
-    rate_unit="frames/s",
+    rate_unit="frames/s", part3_pair="tcn-conv", frames_per_run=True, latency_budget=True,
+    part1_rows="one row per frame, {frames} frame per inference",
     sources={
         "deadline_s": ("neural isolation in < 10 ms (PRODUCT.md mission; seed plan): algorithmic "
                        "latency (2 ms window + (F - 1) x 1 ms of buffered hops) plus compute"),
@@ -191,17 +201,16 @@ TINY = Track(
 
 
 def required_rate(track, workload: dict) -> float:
-    """Runs per second the mission needs: rate_hz, or for Tiny rate_hz / F (F frames per run)."""
+    """Runs per second the mission needs: rate_hz, or rate_hz / F if frames_per_run (Tiny)."""
     t = get_track(track)
-    return t.rate_hz / workload["frames"] if t.key == "tiny" else t.rate_hz
+    return t.rate_hz / workload["frames"] if t.frames_per_run else t.rate_hz
 
 
 def time_budget(track, workload: dict) -> float:
-    """Seconds one run may take: the deadline; for Tiny the deadline less the algorithmic
-    latency of F frames (window + buffered hops), and never more than the F hops it must keep
-    up with (1 / rate)."""
+    """Seconds one run may take: the deadline; if latency_budget (Tiny) the deadline less the
+    algorithmic latency of F frames (window + buffered hops), at most the F hops' 1 / rate."""
     t = get_track(track)
-    if t.key != "tiny":
+    if not t.latency_budget:
         return t.deadline_s
     left = t.deadline_s - get_model(t.model).config.algorithmic_latency_s(workload["frames"])
     return np.minimum(left, 1 / required_rate(t, workload))
@@ -378,12 +387,12 @@ _CRISES = {"cloud": _cloud_crisis, "edge": _vision_crisis, "mobile": _mobile_cri
 def time_budget_rule(track, workload: dict) -> str:
     """:func:`time_budget` in the words every view uses (Part 2's breaks, Part 3's card):
     'time budget per run: min(10 ms latency budget − 2 ms window and buffering, keep up with
-    1 × 1 ms hops) = 1 ms' on Tiny, 'time budget per run: the 10 ms deadline = 10 ms' elsewhere."""
+    1 × 1 ms hops) = 1 ms' if latency_budget, else 'time budget per run: the 10 ms deadline'."""
     t = get_track(track)
     ms = lambda s: f"{float(s) * 1e3:.3g} ms"
     left = float(time_budget(t, workload))
     value = ms(left) if left > 0 else f"{ms(left)}: buffering alone uses the latency budget"
-    if t.key != "tiny":
+    if not t.latency_budget:
         return f"time budget per run: the {ms(t.deadline_s)} deadline = {value}"
     f = int(workload["frames"])
     lat = get_model(t.model).config.algorithmic_latency_s(f)
