@@ -146,8 +146,11 @@ def test_reveals_wait_for_the_five_probes_and_the_design(monkeypatch, tmp_path, 
     # the plot leaves the probe layer's curve out: only the probed points, if on its axis
     assert "curve, and where it crosses the ridge, appear after your 5 probes" in html
     on_axis = game.param == track.scale_param
-    spec = unescape(html).replace('\\"', '"')  # the charts' JSON, as the page carries it
-    assert spec.count('"what": "probe 4"') == (1 if on_axis else 0)
+    svg = defs["scale2_w"].svg  # the instant slider's plot (lab/instant_part2.py)
+    assert svg.count("<title>probed ") == (4 if on_axis else 0)
+    gated = game.layer == track.scaling_layer_name   # the card is the probe layer's (Edge)
+    assert all(("its numbers appear after your probes" in row["card"]) == gated
+               for row in defs["scale2_w"].table)
     led.append("probe", track.key, {"part": 2, "value": game.hi})
     html, _ = run(monkeypatch, led.path, title)
     assert "Crossover at" in html and verdicts(html) == 2

@@ -368,36 +368,60 @@ def _(locked2, mo, track, views):
     mo.stop(locked2 is None)
     batch2 = mo.ui.slider(**views.slider_args(track, "batch", part=2), label="Batch",
                           show_value=True)
-    scale2 = mo.ui.slider(**views.slider_args(track, track.scale_param, part=2),
-                          label=track.scale_label, show_value=True)
     peek2 = mo.ui.switch(label="Math peek")
     # shown by the cell that defines them: a separate display cell would re-run (and redraw
     # every widget) on each slider move
     mo.vstack([mo.md("### Workbench: scale it"),
-               mo.hstack([batch2, scale2, peek2], justify="start", gap=2, wrap=True)])
-    return batch2, peek2, scale2
+               mo.hstack([batch2, peek2], justify="start", gap=2, wrap=True)])
+    return batch2, peek2
+
+
+@app.cell(hide_code=True)
+def _(locked2, mo, track):
+    # The scale slider, its card and the trajectory plot answer in the browser from a table
+    # the engine computed for every stop (lab/instant.py); Python hears the final stop.
+    mo.stop(locked2 is None)
+    from ridgeline.lab.instant import InstantSlider
+    from ridgeline.lab.instant_part2 import part2_table
+    _table = part2_table(track)
+    _saved = mo.query_params().get(f"{track.key}-scale")  # a reload restores the stop
+    scale2_w = InstantSlider(_table, _table.index_of(_saved) if _saved else None)
+    scale2 = mo.ui.anywidget(scale2_w)
+    scale2  # noqa: B018 - displayed where defined
+    return part2_table, scale2, scale2_w
+
+
+@app.cell(hide_code=True)
+def _(W, batch2, game, part2_table, scale2_w, track):
+    # a new batch, or a new probe, gives the widget a new table; it keeps its stop. Until the
+    # fifth probe the probe layer is off the card and the plot (the 5-move rule)
+    scale2_w.show(part2_table(track, batch2.value, **W.instant_gate(game, track)))
+
+
+@app.cell(hide_code=True)
+def _(W, game, mo, track):
+    mo.md(W.gate_note(game, track))
+
+
+@app.cell(hide_code=True)
+def _(mo, scale2, scale2_w, track):
+    scale2.index  # noqa: B018 - re-run when the browser saves a stop
+    mo.query_params()[f"{track.key}-scale"] = str(scale2_w.current())
+    scale2_at = scale2_w.current()
+    return (scale2_at,)
 
 
 @app.cell(hide_code=True)
 def _(W, batch2, track):
-    # The swept curves depend on the batch only; the scale slider moves just the current
-    # points, so the growth chart below is not redrawn when it moves.
+    # The swept curves depend on the batch only (the growth chart below).
     sweep2 = W.trajectory(track, batch2.value)
     return (sweep2,)
 
 
 @app.cell(hide_code=True)
-def _(W, batch2, scale2, track):
-    traj = W.trajectory(track, batch2.value, scale2.value)  # the sweep above is cached
+def _(W, batch2, scale2_at, track):
+    traj = W.trajectory(track, batch2.value, scale2_at)  # the sweep above is cached
     return (traj,)
-
-
-@app.cell(hide_code=True)
-def _(W, charts, game, mo, track, traj):
-    # the 5-move rule: no curve of the probe layer to read the crossover off before the last probe
-    _shown = W.gate_trajectory(traj, game)
-    mo.vstack([charts.trajectory_chart(_shown, track.scale_label, track.work_unit),
-               mo.md(_shown.get("note", ""))])
 
 
 @app.cell(hide_code=True)
@@ -406,21 +430,21 @@ def _(charts, sweep2, track):
 
 
 @app.cell(hide_code=True)
-def _(T, batch2, mo, scale2, track, traj, views):
-    mo.md(views.breaks_markdown(track, traj, T.track_profile(track, batch2.value, scale2.value)))
+def _(T, batch2, mo, scale2_at, track, traj, views):
+    mo.md(views.breaks_markdown(track, traj, T.track_profile(track, batch2.value, scale2_at)))
 
 
 @app.cell(hide_code=True)
-def _(W, batch2, mo, peek2, scale2, track, views):
+def _(W, batch2, mo, peek2, scale2_at, track, views):
     mo.stop(not peek2.value)
     mo.md(views.peek_markdown(
-        W.math_peek(track, track.scaling_layer_name, batch2.value, scale2.value),
+        W.math_peek(track, track.scaling_layer_name, batch2.value, scale2_at),
         ("layer", "roofline")))
 
 
 @app.cell(hide_code=True)
-def _(W, batch2, charts, scale2, track):
-    charts.roofline_chart(W.roofline(track, batch2.value, scale2.value,
+def _(W, batch2, charts, scale2_at, track):
+    charts.roofline_chart(W.roofline(track, batch2.value, scale2_at,
                                      layers=list(track.trajectory_layers)),
                           title="Roofline: the trajectory layers at this setting")
 

@@ -164,6 +164,28 @@ def gate_trajectory(traj: dict, game: ProbeGame) -> dict:
                 probed=probed_points(game) if on_axis else [])
 
 
+def instant_gate(game: ProbeGame, track) -> dict:
+    """The 5-move rule for Part 2's instant slider (instant_part2.part2_table's keywords):
+    until the last probe the probe layer is hidden (card and plot) and drawn only at its
+    probed values, when the plot's axis is the probed parameter; then nothing is hidden."""
+    if game.done:
+        return {}
+    on_axis = get_track(track).scale_param == game.param
+    return {"hidden": (game.layer,),
+            "probed": [(p["value"], p["intensity"]) for p in probed_points(game)] if on_axis else []}
+
+
+def gate_note(game: ProbeGame, track) -> str:
+    """The line under Part 2's plot while the 5-move rule hides the probe layer, else ''."""
+    if game.done:
+        return ""
+    shown = ("until then it is drawn only at the values you probe"
+             if get_track(track).scale_param == game.param else
+             f"you probe it along {SCALE_LABELS.get(game.param, game.param)}, not this axis")
+    return (f"*{escape_md(game.layer)}'s curve, and where it crosses the ridge, appear after your "
+            f"{game.limit} probes; {shown}.*")
+
+
 def _crossover(model, layer, param, hardware, dtype, fixed, lo=None, hi=None) -> Crossover:
     # Parts 1-2 teach the seed's arithmetic intensity: the crossover of compulsory traffic,
     # searched over the slider's own range (the one the student probes); the trajectory's

@@ -27,13 +27,15 @@ from .mathpeek import (
     op_latex,
     roofline_latex,
 )
-from .probes import ProbeGame, crossover_for, gate_trajectory, new_game, probed_points
+from .probes import (ProbeGame, crossover_for, gate_note, gate_trajectory, instant_gate, new_game,
+                     probed_points)
 from .roofline_data import design_roofline, roofline
 from .trajectory import scale_grid, trajectory
 
 __all__ = [
     "ProbeGame", "attention_latex", "card_from_estimate", "compare_linear_conv", "conv_latex",
-    "crossover_for", "design_roofline", "energy_latex", "gate_trajectory", "gemm_latex",
+    "crossover_for", "design_roofline", "energy_latex", "gate_note", "gate_trajectory", "gemm_latex",
+    "instant_gate",
     "latex_number", "layer_card", "math_peek", "new_game", "op_latex", "probed_points",
     "roofline", "roofline_latex", "scale_grid", "track_layers", "trajectory",
 ]
