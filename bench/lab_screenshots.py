@@ -28,6 +28,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+def shoot_workbench(page, n: int, path: Path) -> Path:
+    """The part's workbench at the top of the screen: what a student sees while working."""
+    heads = part(page, n).get_by_text("Workbench", exact=False)
+    if heads.count():
+        heads.first.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+    return path
+
+
 def shoot_track(page, key: str, out: Path) -> list[Path]:
     """Lock the three parts of one track and screenshot each part's region."""
     track = TRACKS[key]
@@ -44,6 +54,7 @@ def shoot_track(page, key: str, out: Path) -> list[Path]:
         path = out / f"{key}-part{n}.png"
         page.screenshot(path=str(path))
         shots.append(path)
+        shots.append(shoot_workbench(page, n, out / f"{key}-part{n}-workbench.png"))
     full = out / f"{key}-full.png"
     page.screenshot(path=str(full), full_page=True)
     return [*shots, full]

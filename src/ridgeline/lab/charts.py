@@ -159,7 +159,7 @@ def gauge_chart(card: dict) -> VegaLite:
         _layer(ticks, {"type": "tick", "thickness": 3, "size": 36},
                {"x": x, "color": {"field": "color", "type": "nominal", "scale": None},
                 "tooltip": _tip("what", ("v", ".3~g"))}),
-    ], height=40)
+    ], width=330, height=40)
 
 
 def ridge_marks(card: dict) -> list[dict]:
@@ -303,7 +303,7 @@ def _limits(floor: float, y_cap: float | None, y_field: str) -> list[dict]:
 
 
 def design_chart(designs: list[dict], mine: dict | None, floor: float, y_cap: float | None,
-                 y_field: str = "energy_j", y_title: str = "Energy per inference (J)",
+                 y_field: str = "energy_j", y_title: str = "Energy per run (J)",
                  unit: str = "FLOP", ridge: float | list | None = None) -> VegaLite:
     """Every operator mix (``y_field`` vs aggregate intensity): the floor and the budget
     (``y_cap``, on this axis) as green rules, a green halo behind each mix that passes every

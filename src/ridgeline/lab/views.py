@@ -330,9 +330,9 @@ def design_markdown(r, track) -> str:
             (f"| Aggregate arithmetic intensity | {format_ratio(r.intensity, u + '/B')} | "
             f"≥ {format_ratio(_get(r, 'floor', track.intensity_floor), u + '/B')} (floor) |"),
             *story.design_ridge_rows(r, track),
-            (f"| Time per inference | {format_si(r.time_s, 's')} | "
+            (f"| Time per run | {format_si(r.time_s, 's')} | "
             f"≤ {format_si(_get(r, 'time_budget_s', track.deadline_s), 's')} |"),
-            f"| Energy per inference (where the bytes live) | {format_si(r.energy_j, 'J')} | |",
+            f"| Energy per run (where the bytes live) | {format_si(r.energy_j, 'J')} | |",
             f"| Work | {format_si(r.flops, u)} | |",
             f"| Bytes, every operand once (arithmetic) | {format_si(r.bytes, 'B')} | |",
             "", escape_md(story.design_footer(r, track))]
