@@ -53,7 +53,7 @@ def test_before_any_lock_no_workbench_exists(monkeypatch, tmp_path):
     html, defs = run(monkeypatch, tmp_path / "l.jsonl")
     for name in ("lock1", "lock2", "lock3", "questions", "track"):
         assert name in defs
-    for name in ("layer1", "card1", "batch2", "traj", "probe_form", "slots3", "submit3",
+    for name in ("layer1", "card1", "batch2", "traj", "probe_form", "mix3", "submit3",
                  "reflect1"):
         assert name not in defs, f"{name} exists before the lock"
     assert html.count("Lock your prediction to open the workbench") == 3
@@ -85,7 +85,7 @@ def test_every_part_opens_after_its_lock(monkeypatch, tmp_path, title):
     led.append("design", track.key,
                V.design_payload(C.evaluate_design(track, C.starting_design(track)), None, None, 20))
     html, defs = run(monkeypatch, led.path, title)
-    for name in ("layer1", "card1", "batch2", "scale2", "traj", "game", "slots3", "design3",
+    for name in ("layer1", "card1", "batch2", "scale2", "traj", "game", "mix3", "design3",
                  "submit3", "submitted", "reflect1", "reflect2", "reflect3"):
         assert name in defs, name
     assert html.count("Locked at ") == 3
@@ -100,11 +100,14 @@ def test_every_part_opens_after_its_lock(monkeypatch, tmp_path, title):
                 "mobile": "features.18.conv never crosses",
                 "tiny": "Crossover at frames = 372.4 &#40;memory"}
     assert revealed[track.key] in html
-    # the live verdict is the engine's for the submitted (starting) design, and only that one
-    # (its power, deadline and floor checks are tested in test_lab_challenge.py)
+    # the live verdict (the instant widget's card, lab/instant_part3.py) is the engine's for
+    # the submitted (starting) design (its checks are tested in test_lab_challenge.py)
     verdict = C.evaluate_design(track, C.starting_design(track)).passes
     shown, hidden = ("PASS", "FAIL") if verdict else ("FAIL", "PASS")
-    assert f"Status: {shown}" in html and f"Status: {hidden}" not in html
+    mix = defs["mix3_w"]
+    card = mix.table[mix.index]["card"]
+    assert f"Status: {shown}" in card and f"Status: {hidden}" not in card
+    assert "Status: " not in html  # the card is the widget's, sent as its table
     assert "Submitted design" in html
     # every part's reveal, each after its workbench task; the whole trajectory after the probes
     assert verdicts(html) == 3 and "The reveal appears after" not in html
@@ -115,7 +118,8 @@ def test_every_part_opens_after_its_lock(monkeypatch, tmp_path, title):
                  "Reveal", "Save reflection", "Download report (JSON)",
                  "Download report (Markdown)"):
         assert text in html, text
-    assert set(defs["slots3"].value) == {s.name for s in C.toolkit_slots(track)}
+    assert mix.current_choices() == {s.name: C.starting_design(track)[s.name]
+                                     for s in C.toolkit_slots(track)}
     # the workbench sliders start on one of their own stops
     assert defs["batch2"].value in defs["batch2"].steps
     assert defs["scale3"].value == V.slider_default(track, track.scale_param, part=3)

@@ -544,40 +544,60 @@ def _():
 
 
 @app.cell(hide_code=True)
-def _(C, ledger, locked3, mo, track, views):
+def _(ledger, locked3, mo, track, views):
     mo.stop(locked3 is None)
+    from ridgeline.lab.instant_part3 import InstantMix, mix_table
     from ridgeline.lab.tradeoff import stakeholder_section
     _start = views.restored_design(track, ledger.state(track.key)["design"])
-    slots3 = mo.ui.dictionary({
-        _s.name: mo.ui.dropdown(options=list(_s.choices), value=_start["choices"][_s.name],
-                                label=_s.name)
-        for _s in C.toolkit_slots(track)})
     batch3 = mo.ui.slider(**dict(views.slider_args(track, "batch", part=3),
                                  value=_start["batch"]), label="Batch", show_value=True)
     scale3 = mo.ui.slider(**dict(views.slider_args(track, track.scale_param, part=3),
                                  value=_start["scale"]),
                           label=track.scale_label, show_value=True)
     peek3 = mo.ui.switch(label="Math peek")
+    # The toolkit's selects, the verdict card and the scatter of every mix answer in the
+    # browser from a table the engine computed for every mix (lab/instant_part3.py); Python
+    # hears the chosen mix. A reload restores it from the query string, else the ledger's
+    # last submitted design
+    _table = mix_table(track, _start["batch"], _start["scale"])
+    _saved = mo.query_params().get(f"{track.key}-mix")
+    mix3_w = InstantMix(_table, _table.parse(_saved, _table.index_of(_start["choices"])))
+    mix3 = mo.ui.anywidget(mix3_w)
     mo.vstack([  # shown where defined: no display cell re-running on every move
         mo.md(stakeholder_section(track)),
         mo.md("### Workbench: the Lego toolkit\n\nSwap operators in the backbone's slots; "
               "every slider is unlocked. The floor is fixed while you are graded."),
         mo.hstack([batch3, scale3, peek3], justify="start", gap=2, wrap=True),
-        mo.hstack(list(slots3.elements.values()), justify="start", gap=2, wrap=True),
+        mix3,
     ])
-    return batch3, peek3, scale3, slots3
+    return batch3, mix3, mix3_w, mix_table, peek3, scale3
 
 
 @app.cell(hide_code=True)
-def _(C, batch3, scale3, slots3, track):
-    design3 = C.evaluate_design(track, dict(slots3.value), batch3.value, scale3.value)
+def _(batch3, mix3_w, mix_table, scale3, track):
+    # a new workload gives the widget a new table (every mix re-judged); it keeps the mix
+    mix3_w.show(mix_table(track, batch3.value, scale3.value))
+
+
+@app.cell(hide_code=True)
+def _(mix3, mix3_w, mo, track):
+    mix3.index  # noqa: B018 - re-run when the browser saves a mix
+    mo.query_params()[f"{track.key}-mix"] = str(mix3_w.index)
+    choices3 = mix3_w.current_choices()  # never mix3.value: it carries the whole table
+    return (choices3,)
+
+
+@app.cell(hide_code=True)
+def _(C, batch3, choices3, scale3, track):
+    design3 = C.evaluate_design(track, choices3, batch3.value, scale3.value)
     return (design3,)
 
 
 @app.cell(hide_code=True)
-def _(C, batch3, mo, record, scale3, set_design_rev, slots3, track, views):
+def _(C, batch3, mix3_w, mo, record, scale3, set_design_rev, track, views):
     def _submit(count):
-        _r = C.evaluate_design(track, dict(slots3.value), batch3.value, scale3.value)
+        # the mix the browser shows: a move not yet saved is sent when Submit is pressed
+        _r = C.evaluate_design(track, mix3_w.current_choices(), batch3.value, scale3.value)
         record("design", track.key, views.design_payload(
             _r, batch3.value, scale3.value, _r.floor))
         set_design_rev(lambda r: r + 1)
@@ -588,10 +608,11 @@ def _(C, batch3, mo, record, scale3, set_design_rev, slots3, track, views):
 
 
 @app.cell(hide_code=True)
-def _(W, batch3, charts, design3, mo, scale3, slots3, submit3, track, views):
-    # the verdict card and the design's roofline side by side, under the toolkit
-    mo.hstack([mo.vstack([mo.md(views.design_markdown(design3, track)), submit3]),
-               charts.roofline_chart(W.design_roofline(track, dict(slots3.value), batch3.value,
+def _(W, batch3, charts, choices3, mo, scale3, submit3, track):
+    # under the verdict card: Submit beside the design's roofline (drawn here once the mix
+    # reaches Python)
+    mo.hstack([submit3,
+               charts.roofline_chart(W.design_roofline(track, choices3, batch3.value,
                                                        scale3.value),
                                      title="Roofline: your design's layers on the device")],
               justify="start", gap=2, wrap=True, align="start")

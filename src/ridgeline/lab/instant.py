@@ -132,8 +132,9 @@ def nice_ticks(lo: float, hi: float, steps=(1, 2, 5)) -> list[float]:
     return out if len(out) <= 9 or steps == (1,) else nice_ticks(lo, hi, (1,))
 
 
-def axes_svg(ax: LogAxes, x_title: str, y_title: str) -> list[str]:
-    """Frame, ticks, grid and titles of a log-log plot."""
+def axes_svg(ax: LogAxes, x_title: str, y_title: str, y_unit: str | None = None) -> list[str]:
+    """Frame, ticks, grid and titles of a log-log plot (y ticks as ratios, or with SI prefixes
+    and ``y_unit`` when given: '100 mW')."""
     left, right = MARGIN["left"], ax.width - MARGIN["right"]
     top, bottom = MARGIN["top"], ax.height - MARGIN["bottom"]
     out = [(f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" '
@@ -147,7 +148,7 @@ def axes_svg(ax: LogAxes, x_title: str, y_title: str) -> list[str]:
         y = ax.y(v)
         out.append(f'<line x1="{left}" x2="{right}" y1="{y}" y2="{y}" stroke="#eee"/>'
                    f'<text x="{left - 4}" y="{y + 4}" text-anchor="end">'
-                   f'{format_ratio(v, digits=1)}</text>')
+                   f'{format_ratio(v, digits=1) if y_unit is None else format_si(v, y_unit, 1)}</text>')
     out.append(f'<text x="{(left + right) // 2}" y="{ax.height - 6}" text-anchor="middle">'
                f'{esc(x_title)}</text>')
     out.append(f'<text transform="translate(12 {(top + bottom) // 2}) rotate(-90)" '

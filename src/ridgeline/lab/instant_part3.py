@@ -1,0 +1,213 @@
+"""Part 3 (Operator Budget) as an instant table: every mix of the toolkit's slots, evaluated.
+
+The Lego toolkit is one native ``<select>`` per slot (``challenge.toolkit_slots``). At a
+workload (Part 3's batch and scale sliders, which stay kernel sliders) every mix of the slots
+is judged once by the engine (``challenge.evaluate_design``, cached) and becomes one row:
+
+* ``pick``: the mix's position in each slot's choices; the row's index is the mixed-radix
+  number of the picks (the last slot varies fastest: ``challenge.all_choices``' order);
+* ``card``: the verdict card, ``views.design_markdown`` rendered to HTML (the same text the
+  kernel would show: strings written by :mod:`ridgeline.format`, reasons by the engine);
+* ``marker``: where "your design" sits on the scatter of every mix (power at the required rate
+  against aggregate intensity, log axes; the floor and the budget as rules; passing mixes
+  shaded, as ``charts.design_chart``), drawn here in SVG;
+* ``label``: one line a screen reader announces when the mix changes.
+
+:class:`InstantMix` shows the selects, the card and the scatter; its JavaScript
+(``static/instant_mix.js``) finds the row by the picks and looks it up: no arithmetic. The
+mix reaches Python debounced as the ``index`` trait: read :meth:`InstantMix.current_choices`,
+never the marimo wrapper's ``.value``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import anywidget
+import markdown
+import traitlets
+
+from ..format import format_ratio, format_si
+from . import challenge as C
+from .instant import MARGIN, STATIC, LogAxes, axes_svg, esc, padded_range, svg_doc
+from .story import design_ridges
+from .tracks import get_track
+from .views import design_markdown, slider_args
+
+PASS_COLOR, FAIL_COLOR = "#2ca02c", "#d62728"  # charts.PASS_SCALE
+
+
+@dataclass(frozen=True)
+class MixTable:
+    """What an :class:`InstantMix` shows at one workload: one row per mix of the slots."""
+
+    slots: tuple           # ({"name", "choices"}, ...): the selects, in the toolkit's order
+    rows: tuple            # per mix: {"pick", "card", "marker", "label"}
+    svg: str               # the scatter; the element with data-m="0" is the moving marker
+    choices: tuple         # per mix: {slot name: choice} (what Python evaluates and submits)
+    results: tuple = ()    # per mix: the engine's DesignResult (Python side: tests, views)
+    start: int = 0         # the starting design's index
+    axes: object = None    # the scatter's LogAxes
+    label: str = "Operators, one per slot"
+
+    def index_of(self, choices) -> int:
+        """Mixed-radix index of ``choices`` ({slot: choice}); a slot missing or holding a
+        value that is no longer one of its choices keeps the starting design's choice."""
+        base = self.choices[self.start]
+        picks = [_position(s["choices"], (choices or {}).get(s["name"], base[s["name"]]),
+                           base[s["name"]]) for s in self.slots]
+        return mix_index([len(s["choices"]) for s in self.slots], picks)
+
+    def parse(self, saved, fallback: int | None = None) -> int:
+        """A saved index (a query string's text): itself if it is a row, else ``fallback``
+        (default: the start)."""
+        try:
+            i = int(str(saved))
+        except (TypeError, ValueError):
+            i = -1
+        return i if 0 <= i < len(self.rows) else (self.start if fallback is None else fallback)
+
+
+def _position(choices, value, default) -> int:
+    return list(choices).index(value if value in choices else default)
+
+
+def mix_index(sizes, picks) -> int:
+    """The mixed-radix number of ``picks`` (one position per slot, the last varies fastest)."""
+    i = 0
+    for n, p in zip(sizes, picks):
+        i = i * n + p
+    return i
+
+
+def mix_table(track, batch=None, scale=None) -> MixTable:
+    """Every mix of Part 3's toolkit at ``batch`` and ``scale`` (default: the sliders' start)."""
+    t = get_track(track)
+    b = slider_args(t, "batch", part=3)["value"] if batch is None else int(batch)
+    s = slider_args(t, t.scale_param, part=3)["value"] if scale is None else int(scale)
+    return _table(t.key, b, s)
+
+
+@lru_cache(maxsize=32)
+def _table(key: str, batch: int, scale: int) -> MixTable:
+    t = get_track(key)
+    slots = tuple({"name": s.name, "choices": list(s.choices)} for s in C.toolkit_slots(t))
+    picks = list(itertools.product(*(range(len(s["choices"])) for s in slots)))
+    choices = tuple({s["name"]: s["choices"][p] for s, p in zip(slots, pick)} for pick in picks)
+    results = tuple(C.evaluate_design(t, c, batch, scale) for c in choices)
+    ridges = _ridges(t, results)
+    xs = [r.intensity for r in results] + [results[0].floor] + [r["ridge"] for r in ridges]
+    ax = LogAxes(*padded_range(xs, 2.0),
+                 *padded_range([r.power_w for r in results] + [t.power_budget_w], 2.0))
+    rows = tuple({"pick": list(p), "card": card_html(r, t), "marker": marker(ax, r),
+                  "label": summary(r)} for p, r in zip(picks, results))
+    start = C.starting_design(t)
+    data = MixTable(slots, rows, "", choices, results, 0, ax)
+    i = data.index_of(start)
+    svg = scatter_svg(t, results, ax, ridges, rows[i]["marker"])
+    return MixTable(slots, rows, svg, choices, results, i, ax)
+
+
+def card_html(r, t) -> str:
+    """The verdict card: ``views.design_markdown`` as HTML (alignment left to the widget's CSS,
+    newlines between tags dropped: the table is sent once per workload, 384 cards on Mobile)."""
+    out = markdown.markdown(design_markdown(r, t), extensions=["tables"])
+    return re.sub(r">\n+<", "><", out.replace(' style="text-align: right;"', ""))
+
+
+def summary(r) -> str:
+    """'FAIL (power): 290 mW at 122 op/B' - the line announced when the mix changes."""
+    failed = ", ".join(k for k, ok in r.checks.items() if not ok)
+    verdict = "PASS" if r.passes else f"FAIL ({failed})"
+    return (f"{verdict}: {format_si(r.power_w, 'W')} at "
+            f"{format_ratio(r.intensity, r.work_unit + '/B')}")
+
+
+def marker(ax: LogAxes, r) -> list:
+    return [ax.x(r.intensity), ax.y(r.power_w)]
+
+
+def _ridges(t, results) -> list[dict]:
+    """The ridges of every precision among the mixes (each level's, plus an effective one),
+    once each: Cloud's precision slot gives a BF16 and an FP8 ridge."""
+    seen = {}
+    for r in results:
+        for rr in design_ridges(r, t):
+            seen.setdefault((rr["label"], round(rr["ridge"], 9)), rr)
+    return list(seen.values())
+
+
+# -- the scatter -------------------------------------------------------------------------------
+
+def scatter_svg(t, results, ax: LogAxes, ridges, first) -> str:
+    """Every mix, power against intensity: ridges (dashed), the floor and the budget (green
+    rules), a halo behind each passing mix, a dot per mix, and the movable 'your design'."""
+    u = results[0].work_unit
+    parts = axes_svg(ax, f"Aggregate arithmetic intensity ({u}/B, log)",
+                     "Power at the required rate (log)", y_unit="W")
+    top, bottom = MARGIN["top"], ax.height - MARGIN["bottom"]
+    left, right = MARGIN["left"], ax.width - MARGIN["right"]
+    for k, r in enumerate(ridges):
+        x = ax.x(r["ridge"])
+        parts.append(f'<line x1="{x}" x2="{x}" y1="{top}" y2="{bottom}" stroke="#888" '
+                     f'stroke-dasharray="4 4"><title>{esc(r["label"])} '
+                     f'{esc(format_ratio(r["ridge"], u + "/B"))}</title></line>'
+                     f'<text x="{x}" dx="-3" y="{top + 12 + 12 * k}" text-anchor="end" '
+                     f'fill="#666">{esc(r["label"])}</text>')
+    floor, budget = results[0].floor, t.power_budget_w
+    fx, by = ax.x(floor), ax.y(budget)
+    parts.append(f'<line x1="{fx}" x2="{fx}" y1="{top}" y2="{bottom}" stroke="{PASS_COLOR}" '
+                 f'stroke-width="2"/><text x="{fx}" dx="4" y="{bottom - 6}" fill="{PASS_COLOR}">'
+                 f'floor {esc(format_ratio(floor, u + "/B"))}</text>'
+                 f'<line x1="{left}" x2="{right}" y1="{by}" y2="{by}" stroke="{PASS_COLOR}" '
+                 f'stroke-width="2"/><text x="{right - 4}" y="{by - 5}" text-anchor="end" '
+                 f'fill="{PASS_COLOR}">budget {esc(format_si(budget, "W"))}</text>')
+    parts += [f'<circle cx="{ax.x(r.intensity)}" cy="{ax.y(r.power_w)}" r="9" '
+              f'fill="{PASS_COLOR}" fill-opacity="0.18"/>' for r in results if r.passes]
+    parts += [f'<circle cx="{ax.x(r.intensity)}" cy="{ax.y(r.power_w)}" r="3.5" '
+              f'fill="{PASS_COLOR if r.passes else FAIL_COLOR}" fill-opacity="0.7">'
+              f'<title>{esc(" · ".join(r.choices.values()))}: {esc(summary(r))}</title></circle>'
+              for r in results]
+    parts.append(f'<g data-m="0" transform="translate({first[0]} {first[1]})">'
+                 '<path d="M0,-8L8,0L0,8L-8,0Z" fill="#000" stroke="#fff">'
+                 '<title>your design</title></path></g>')
+    return svg_doc(ax, "Your design among all mixes", parts)
+
+
+# -- the widget --------------------------------------------------------------------------------
+
+class InstantMix(anywidget.AnyWidget):
+    """Native selects over a table of every mix (see the module docstring)."""
+
+    _esm = STATIC / "instant_mix.js"
+    _css = STATIC / "instant_mix.css"
+    index = traitlets.Int(0).tag(sync=True)
+    table = traitlets.List(traitlets.Dict()).tag(sync=True)
+    slots = traitlets.List(traitlets.Dict()).tag(sync=True)
+    svg = traitlets.Unicode("").tag(sync=True)
+    label = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, data: MixTable, index: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.mixes: tuple = ()
+        self.show(data, index)
+
+    def show(self, data: MixTable, index: int | None = None) -> None:
+        """Show a new table (another workload) keeping the widget and the chosen mix;
+        ``index`` None keeps the current choices (or starts at the table's start)."""
+        keep = self.current_choices() if self.mixes else None
+        i = data.start if index is None and keep is None else (
+            data.index_of(keep) if index is None else int(index))
+        with self.hold_sync():
+            self.mixes = tuple(data.choices)
+            self.slots = [dict(s) for s in data.slots]
+            self.table = [dict(r) for r in data.rows]
+            self.svg, self.label = data.svg, data.label
+            self.index = min(max(i, 0), len(data.rows) - 1)
+
+    def current_choices(self) -> dict:
+        """The mix the browser last saved, {slot: choice} (what the lab evaluates and submits)."""
+        return dict(self.mixes[min(self.index, len(self.mixes) - 1)])
