@@ -12,7 +12,6 @@ import sys
 import time
 import types
 import urllib.request
-from html import unescape
 from pathlib import Path
 
 import marimo as mo
@@ -21,6 +20,7 @@ import pytest
 from ridgeline.errors import RidgelineError
 from ridgeline.lab import challenge as C
 from ridgeline.lab import charts, server
+from ridgeline.lab import entries as E
 from ridgeline.lab import questions as Q
 from ridgeline.lab import tracks as T
 from ridgeline.lab import views as V
@@ -81,9 +81,9 @@ def test_every_part_opens_after_its_lock(monkeypatch, tmp_path, title):
     lock_all(led, track)
     game = W.new_game(track)
     for k in range(5):  # five probes spread over the range
-        led.append("probe", track.key, {"part": 2, "value": game.lo + k * (game.hi - game.lo) // 4})
+        led.append("probe", track.key, E.probe_payload(game, game.lo + k * (game.hi - game.lo) // 4))
     led.append("design", track.key,
-               V.design_payload(C.evaluate_design(track, C.starting_design(track)), None, None, 20))
+               E.design_payload(C.evaluate_design(track, C.starting_design(track)), None, None, 20))
     html, defs = run(monkeypatch, led.path, title)
     for name in ("layer1", "card1", "batch2", "scale2", "traj", "game", "mix3", "design3",
                  "submit3", "submitted", "reflect1", "reflect2", "reflect3"):
@@ -142,7 +142,7 @@ def test_reveals_wait_for_the_five_probes_and_the_design(monkeypatch, tmp_path, 
     assert "The reveal appears after you submit a design." in html
     game = W.new_game(track)
     for k in range(4):  # one short of the 5-move rule
-        led.append("probe", track.key, {"part": 2, "value": game.lo + k * (game.hi - game.lo) // 4})
+        led.append("probe", track.key, E.probe_payload(game, game.lo + k * (game.hi - game.lo) // 4))
     html, defs = run(monkeypatch, led.path, title)
     assert defs["game"].used == 4 and "Probes used: 4/5" in html
     assert "Crossover at" not in html and verdicts(html) == 1
@@ -155,13 +155,13 @@ def test_reveals_wait_for_the_five_probes_and_the_design(monkeypatch, tmp_path, 
     gated = game.layer == track.scaling_layer_name   # the card is the probe layer's (Edge)
     assert all(("its numbers appear after your probes" in row["card"]) == gated
                for row in defs["scale2_w"].table)
-    led.append("probe", track.key, {"part": 2, "value": game.hi})
+    led.append("probe", track.key, E.probe_payload(game, game.hi))
     html, _ = run(monkeypatch, led.path, title)
     assert "Crossover at" in html and verdicts(html) == 2
     assert "The reveal appears after your five probes." not in html
     assert "The reveal appears after you submit a design." in html
     led.append("design", track.key,
-               V.design_payload(C.evaluate_design(track, C.starting_design(track)), None, None, 20))
+               E.design_payload(C.evaluate_design(track, C.starting_design(track)), None, None, 20))
     html, _ = run(monkeypatch, led.path, title)
     assert verdicts(html) == 3 and "The reveal appears after" not in html
 

@@ -18,8 +18,9 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
+    from ridgeline.lab import entries
     from ridgeline.lab import questions as Q
-    return (Q,)
+    return Q, entries
 
 
 @app.cell(hide_code=True)
@@ -165,7 +166,7 @@ def _(Q, track):
 
 
 @app.cell(hide_code=True)
-def _(Q, bump_lock, mo, record, set_notice, views):
+def _(bump_lock, entries, mo, record, set_notice, views):
     def lock_form(track, q):
         """The Lock form of one part: the choices (no preset) and, in Part 1, a number."""
         fields = {"choice": mo.ui.radio(options=list(q.choices), label=q.prompt)}
@@ -182,13 +183,7 @@ def _(Q, bump_lock, mo, record, set_notice, views):
         def _on_lock(value):
             if not value or _problem(value):
                 return
-            payload = {"part": q.part, "question": q.key, "prompt": q.prompt,
-                       "choice": value["choice"], "number": value.get("number")}
-            try:
-                rv = Q.reveal(track, q.part, value["choice"], value.get("number"))
-                payload.update(correct=rv.correct, computed=rv.computed)
-            except Exception as exc:  # noqa: BLE001 - the lock is stored even if grading fails
-                payload.update(correct=None, grading_error=str(exc))
+            payload = entries.lock_payload(track, q, value["choice"], value.get("number"))
             stored = record("lock", track.key, payload)
             if stored is not None and stored["payload"].get("choice") != payload["choice"]:
                 set_notice(views.already_locked(q.part, stored))  # another tab was first
@@ -234,7 +229,7 @@ def _(Q, RidgelineError, mo, views):
 
 
 @app.cell(hide_code=True)
-def _(ledger, mo, record, set_notes_rev, views):
+def _(entries, ledger, mo, record, set_notes_rev, views):
     def reflection_form(track, part):
         """A text area saved to the ledger on 'Save reflection' (prefilled with the last save).
 
@@ -245,7 +240,7 @@ def _(ledger, mo, record, set_notes_rev, views):
         def _on_save(text):
             if text is None:
                 return
-            record("reflection", track.key, {"part": part, "text": text})
+            record("reflection", track.key, entries.reflection_payload(part, text))
             set_notes_rev(lambda r: r + 1)
 
         prev = saved["payload"].get("text", "") if saved else ""
@@ -458,34 +453,20 @@ def _(get_probes_rev, ledger, locked2, mo, track):
 
 
 @app.cell(hide_code=True)
-def _(RidgelineError, W, probes, track):
-    # The 5-move rule holds the other settings at the track's defaults, so every probe
-    # answers the same question however the sliders above are moved.
-    game = W.new_game(track)
-    for _p in probes:
-        if game.done:
-            break
-        try:
-            game = game.probe(_p["payload"]["value"])
-        except (RidgelineError, KeyError, TypeError, ValueError):
-            pass  # a probe this version cannot replay (range changed): skip, never crash
+def _(entries, probes, track):
+    # the 5-move rule holds the other settings at the track's defaults, so every probe
+    # answers the same question however the sliders above are moved
+    game = entries.replay(track, probes)
     return (game,)
 
 
 @app.cell(hide_code=True)
-def _(RidgelineError, T, game, mo, record, set_probes_rev, track):
+def _(T, entries, game, mo, record, set_probes_rev, track):
     def _on_probe(value):
-        if value is None or game.done:
-            return
-        try:
-            _next = game.probe(value)
-        except RidgelineError:
-            return  # outside the range: the number field's bounds already say so
-        _v, _answer = _next.probes[-1]
-        record("probe", track.key, {
-            "part": 2, "param": game.param, "layer": game.layer, "value": _v,
-            "answer": _answer, "index": _next.used})
-        set_probes_rev(lambda r: r + 1)
+        _payload = entries.probe_payload(game, value)  # None: over, or outside the range
+        if _payload is not None:
+            record("probe", track.key, _payload)
+            set_probes_rev(lambda r: r + 1)
 
     probe_form = mo.ui.number(start=game.lo, stop=game.hi, step=1,
                               label=f"Probe value ({T.SCALE_LABELS[game.param]})").form(

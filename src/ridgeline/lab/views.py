@@ -312,10 +312,9 @@ def restored_design(track, submitted: dict | None) -> dict:
 
 
 def design_payload(result, batch, scale, floor) -> dict:
-    """What the ledger stores for a submitted design: the choices, settings and its numbers."""
-    res = result.to_dict() if hasattr(result, "to_dict") else asdict(result)
-    return {"part": 3, "choices": dict(res.get("choices", {})), "batch": batch, "scale": scale,
-            "floor": floor, "result": res}
+    """What the ledger stores for a submitted design (entries.design_payload owns the shape)."""
+    from .entries import design_payload as payload
+    return payload(result, batch, scale, floor)
 
 
 def design_markdown(r, track) -> str:
