@@ -61,3 +61,55 @@ def _js_number(v: float) -> str:
 def shows(page, row: dict) -> bool:
     s, want = state(page), expected(page, row)
     return s is not None and all(s[k] == want[k] for k in want)
+
+
+# -- Part 3's InstantMix (tests/browser/fixtures/mix_app.py; the lab's Part 3) ------------------
+
+MIX_APP: Path = FIXTURES / "mix_app.py"
+
+# The mix widget's visible state: the row shown (data-mix), each select's value and the
+# selected option's text, the card, the summary line and the marker.
+MIX_STATE_JS = """
+() => {
+  const find = (root) => {
+    const hit = root.querySelector('.rl-mix');
+    if (hit) return hit;
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) { const h = find(el.shadowRoot); if (h) return h; }
+    }
+    return null;
+  };
+  let w = window.__rlMix;  // cached: the bench samples this every frame
+  if (!w || !w.isConnected) w = window.__rlMix = find(document);
+  if (!w) return null;
+  const sel = [...w.querySelectorAll('select')], m = w.querySelector('[data-m]');
+  return {index: w.dataset.mix === undefined ? null : Number(w.dataset.mix),
+          picks: sel.map(s => Number(s.value)),
+          chosen: sel.map(s => s.selectedOptions[0] ? s.selectedOptions[0].textContent : ''),
+          card: w.querySelector('.rl-card').innerHTML, output: w.querySelector('output').textContent,
+          marker: m ? m.getAttribute('transform') : null};
+}
+"""
+
+
+def mix_state(page) -> dict | None:
+    return page.evaluate(MIX_STATE_JS)
+
+
+def operator_select(scope, slot: str):
+    """The native <select> of toolkit slot ``slot`` (its label is the slot's name)."""
+    return scope.get_by_role("combobox", name=slot, exact=True)
+
+
+def mix_expected(page, table, i: int) -> dict:
+    """What the mix widget must show for row ``i`` of a MixTable."""
+    row = table.rows[i]
+    x, y = row["marker"]
+    return {"index": i, "picks": row["pick"], "card": page.evaluate(NORMALIZE_JS, row["card"]),
+            "output": row["label"], "marker": f"translate({_js_number(x)} {_js_number(y)})",
+            "chosen": [table.choices[i][s["name"]] for s in table.slots]}
+
+
+def mix_shows(page, table, i: int) -> bool:
+    s, want = mix_state(page), mix_expected(page, table, i)
+    return s is not None and all(s[k] == want[k] for k in want)
