@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 
+from instant_ui import operator_select
 from marimo_dom import (
     NUMBER,
     SI,
@@ -17,6 +18,7 @@ from marimo_dom import (
     deep_text,
     form,
     open_app,
+    run_mark,
     select,
     set_slider,
     submit_form,
@@ -186,8 +188,18 @@ def numbers_after(text: str, marker: str, span: int = 300) -> list[float]:
 # -- Part 3 ----------------------------------------------------------------------------------
 
 def build_design(page: Page, choices: dict) -> None:
-    """Choose each slot's operator in Part 3 (dropdowns or radios labelled by slot name)."""
+    """Choose each slot's operator in Part 3's toolkit (the instant widget's native selects,
+    labelled by slot name: lab/instant_part3.py), then wait until Python holds the mix (the
+    debounced save's run)."""
     scope = part(page, 3)
+    mark, moved = run_mark(page), False
     for slot, choice in choices.items():
-        select(scope, slot, choice)
-    wait_idle(page)
+        if chosen_operator(scope, slot) != choice:
+            operator_select(scope, slot).select_option(label=choice, timeout=TIMEOUT_MS)
+            moved = True
+    wait_idle(page, mark=mark if moved else None)
+
+
+def chosen_operator(scope, slot: str) -> str:
+    """The operator shown in toolkit slot ``slot`` (the selected option's text)."""
+    return operator_select(scope, slot).evaluate("s => s.selectedOptions[0].textContent")

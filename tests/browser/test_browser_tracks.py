@@ -22,6 +22,7 @@ from lab_ui import (
     build_design,
     card_bound,
     card_value,
+    chosen_operator,
     commit_probe,
     lock,
     numbers_after,
@@ -42,7 +43,6 @@ from marimo_dom import (
     form,
     run_mark,
     select,
-    selected,
     set_slider,
     set_switch,
     slider_value,
@@ -297,17 +297,24 @@ class TestTrack:
 
     def test_part3_design_passes(self, flow):
         from ridgeline.lab import challenge
+        from ridgeline.lab.instant_part3 import mix_table
         p, t = flow.page, flow.track
         flow.locks[3] = {"choice": lock(p, 3, choice_index=1)}
         start = challenge.evaluate_design(t, challenge.starting_design(t))
         text = part_text(p, 3)
         assert ("PASS" if start.passes else "FAIL") in text
         assert "The reveal appears after you submit a design" in text
+        # the toolkit is the instant widget: its card is the engine's row for the start mix
+        table = mix_table(t, slider_value(part(p, 3), "Batch"),
+                          slider_value(part(p, 3), t.scale_label))
+        assert instant.mix_shows(p, table, table.start), instant.mix_state(p)
         batch, scale, design = passing_design(p, t)
         if batch is not None:
             set_slider(p, part(p, 3), "Batch", batch)
             set_slider(p, part(p, 3), t.scale_label, scale)
+            table = mix_table(t, batch, scale)
         build_design(p, design)
+        assert instant.mix_shows(p, table, table.index_of(design)), instant.mix_state(p)
         submit_form(p, part(p, 3), "Submit design")
         assert "PASS" in part_text(p, 3)
         assert "The reveal appears after you submit a design" not in part_text(p, 3)
@@ -427,5 +434,5 @@ class TestTrack:
         p, t = flow.page, flow.track
         open_lab(p, flow.server.url)
         pick_track(p, t.title)
-        shown = {slot: selected(part(p, 3), slot) for slot in flow.design}
+        shown = {slot: chosen_operator(part(p, 3), slot) for slot in flow.design}
         assert shown == flow.design, "the submitted design's operators were not restored"
