@@ -137,11 +137,16 @@ def test_a_large_constant_node_is_counted_as_before_without_its_values(tmp_path)
 
 def test_a_long_vector_is_not_expanded_by_data_propagation(tmp_path):
     """ONNX's data propagation holds a 1-D tensor as one proto per element (an Add of two
-    [4e6] vectors took 0.8 GB); past DATA_PROP_MAX shapes are inferred without it."""
+    [4e6] vectors took 0.8 GB); past DATA_PROP_MAX shapes are inferred without it. It runs
+    only when the first pass leaves a shape unknown (here Reshape(a, Shape(a)))."""
     n = 5_000_000
-    node = helper.make_node("Add", ["x", "c"], ["y"], name="/add/Add")
-    model = _model([node], [_t("x", [n], TensorProto.INT64), _t("c", [n], TensorProto.INT64)],
-                   [_t("y", [n], TensorProto.INT64)])
+    nodes = [helper.make_node("Add", ["x", "c"], ["y"], name="/add/Add")]
+    ins = [_t("x", [n], TensorProto.INT64), _t("c", [n], TensorProto.INT64)]
+    model = _model(nodes, ins, [_t("y", [n], TensorProto.INT64)])
+    layers = from_onnx(model)
+    assert layers[0].op.elements == n and layers.notes == []  # all known: no propagation
+    nodes += [helper.make_node("Shape", ["a"], ["s"]), helper.make_node("Reshape", ["a", "s"], ["r"])]
+    model = _model(nodes, [*ins, _t("a", [2, 3])], [_t("y", [n], TensorProto.INT64), _t("r", ["r0", "r1"])])
     layers = from_onnx(model)
     assert layers[0].op.elements == n and "5,000,000 elements" in layers.notes[0]
 

@@ -28,31 +28,44 @@ WORK = {"MatMul", "Gemm", "Conv", "ConvTranspose", "Attention", "MatMulInteger",
 #: Add of two [4e6] tensors took 1.8 s and 0.8 GB), whether or not it is a shape.
 DATA_PROP_MAX = 4096
 SYMBOLIC_NOTE = "shapes resolved by onnxruntime's symbolic shape inference ({n} node(s))"
+FOLD_NOTE = ("shapes computed at run time folded on the input sizes: {n} shape-arithmetic "
+             "node(s) evaluated as constants")
 
 
 def infer(onnx, model, label) -> tuple:
-    """(model with inferred shapes, notes): onnx's inference, then onnxruntime's if needed."""
+    """(model with inferred shapes, notes): onnx's inference, then onnxruntime's if needed,
+    then the shape arithmetic folded on the known input sizes (onnx_fold) if work-carrying
+    nodes are still unknown; the result that leaves the fewest nodes unknown is kept."""
     inferred, notes = _infer_onnx(onnx, model, label)
     missing = unresolved(inferred, work_only=False)
     if not missing:
         return inferred, notes
+    best, extra = inferred, []
     symbolic = _infer_symbolic(model)
-    if symbolic is None:
-        return inferred, notes
-    left = unresolved(symbolic, work_only=False)
-    if len(left) < len(missing):
-        return symbolic, notes + [SYMBOLIC_NOTE.format(n=len(missing) - len(left))]
-    return inferred, notes
+    if symbolic is not None and len(left := unresolved(symbolic, work_only=False)) < len(missing):
+        best, extra = symbolic, [SYMBOLIC_NOTE.format(n=len(missing) - len(left))]
+        missing = left
+    if unresolved(best):
+        from . import onnx_fold
+        _, folded, n = onnx_fold.fold(onnx, model, lambda m: _infer_onnx(onnx, m, label)[0],
+                                      lambda m: not unresolved(m, work_only=False))
+        if len(unresolved(folded, work_only=False)) < len(missing):
+            best, extra = folded, [FOLD_NOTE.format(n=n)]
+    return best, notes + extra
 
 
 def _infer_onnx(onnx, model, label) -> tuple:
     """Shapes first, then with data propagation if safe.
 
     Data propagation resolves shapes computed at run time (Shape -> Gather -> Concat ->
-    Reshape, as exporters write for a dynamic batch); it runs unless a 1-D tensor longer
-    than DATA_PROP_MAX would be expanded, in which case those reshapes may stay unknown.
+    Reshape, as exporters write for a dynamic batch); it runs only when the first pass left
+    some node without shapes (it costs memory: ~40 kB per node on a 1,200-node graph) and
+    unless a 1-D tensor longer than DATA_PROP_MAX would be expanded, in which case those
+    reshapes may stay unknown.
     """
     first = _infer_once(onnx, model, label, False)
+    if not unresolved(first, work_only=False):
+        return first, []
     longest = max((s[0] for s in _vector_shapes(first)), default=0)
     if longest > DATA_PROP_MAX:
         note = (f"shapes computed at run time were not propagated (a 1-D tensor of "

@@ -87,6 +87,7 @@ def _read(onnx, path: str, cap: int) -> Loaded:
     except Exception as exc:  # noqa: BLE001 (WireError, protobuf's DecodeError)
         raise RidgelineError(f"{path} is not a readable ONNX model ({line(exc)})") from None
     loaded = Loaded(model, path)
+    _drop_inputs(model.graph, {w.name for w in dropped})
     for w in dropped:
         if w.external:
             _check_external(path, w)
@@ -118,12 +119,20 @@ def _check_external(path: str, w) -> None:
                              f"({os.path.getsize(full):,} < {need:,} bytes): truncated")
 
 
+def _drop_inputs(g, names: set) -> None:
+    """Remove the graph inputs named ``names`` (IR < 4 lists weights as inputs too)."""
+    kept = [i for i in g.input if i.name not in names]
+    if len(kept) < len(g.input):
+        copies = [type(i)() for i in kept]
+        for copy, i in zip(copies, kept):
+            copy.CopyFrom(i)
+        del g.input[:]
+        g.input.extend(copies)
+
+
 def _as_input(onnx, loaded: Loaded, name, dtype, dims, weight: bool) -> None:
-    """Declare ``name`` a graph input of its tensor's type (replacing an IR<4 weight input)."""
+    """Declare ``name`` a graph input of its tensor's type (after :func:`_drop_inputs`)."""
     g = loaded.model.graph
-    for i in reversed(range(len(g.input))):
-        if g.input[i].name == name:
-            del g.input[i]
     g.input.append(onnx.helper.make_tensor_value_info(name, dtype, [int(d) for d in dims]))
     if weight:
         loaded.weights[name] = tuple(int(d) for d in dims)
@@ -132,12 +141,17 @@ def _as_input(onnx, loaded: Loaded, name, dtype, dims, weight: bool) -> None:
 def _strip_initializers(onnx, loaded: Loaded) -> None:
     """In-memory models: large or external initializers become shape-only inputs too."""
     g = loaded.model.graph
+    _drop_inputs(g, {t.name for t in g.initializer if _stripped(onnx, t)})
     for i in reversed(range(len(g.initializer))):
         t = g.initializer[i]
-        if t.data_location == onnx.TensorProto.EXTERNAL or _value_bytes(t) > KEEP_BYTES:
+        if _stripped(onnx, t):
             _as_input(onnx, loaded, t.name, t.data_type, t.dims, weight=True)
             del g.initializer[i]
     loaded.weights.update((t.name, tuple(t.dims)) for t in g.initializer)
+
+
+def _stripped(onnx, t) -> bool:
+    return t.data_location == onnx.TensorProto.EXTERNAL or _value_bytes(t) > KEEP_BYTES
 
 
 def _strip_constants(onnx, loaded: Loaded) -> None:

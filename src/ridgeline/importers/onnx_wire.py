@@ -5,8 +5,10 @@ copies the model twice more (a 128 MiB file of float weights peaked at ~0.7 GB; 
 int64 tensor, expanded by data propagation, at 4 GB). The importer needs only the weights'
 shapes, so :func:`read` walks the file's fields and keeps everything except the top-level
 graph's initializers that are large or stored in an external file; for those it returns
-name, element type and dims instead. The file is memory-mapped, so skipped payloads are
-never read, and the size of what is kept is known (and capped) before anything is copied.
+name, element type and dims instead. The file is read in small windows at the offsets the
+walk needs (not memory-mapped: a kernel that caches files in 2 MiB folios maps 2 MiB into the
+process for each weight header touched, i.e. the whole file), so skipped payloads are never
+read, and the size of what is kept is known (and capped) before anything is copied.
 
 Encoding: https://protobuf.dev/programming-guides/encoding/ (tag = field << 3 | wire type;
 varints; length-delimited fields). Field numbers from onnx/onnx.proto: ModelProto.graph = 7;
@@ -17,7 +19,6 @@ fields 4, 5, 6, 7, 9, 10, 11.
 
 from __future__ import annotations
 
-import mmap
 import os
 from dataclasses import dataclass, field
 
@@ -54,19 +55,57 @@ def read(path: str, max_bytes: int, keep_bytes: int) -> tuple[bytearray, list[We
     arithmetic reads small constants). Raises WireError for bytes that are not a ModelProto
     with a graph, TooBig when the kept bytes exceed ``max_bytes``.
     """
-    with open(path, "rb") as f:
+    with open(path, "rb", buffering=0) as f:
         size = os.fstat(f.fileno()).st_size
         if size == 0:
             raise WireError("the file is empty")
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            parts, weights = _model(mm, size, keep_bytes)
-            total = sum(_size(p) for p in parts)
-            if total > max_bytes:
-                raise TooBig(total)
-            out = bytearray()
-            for p in parts:
-                out += mm[p[0]:p[1]] if isinstance(p, tuple) else p
+        parts, weights = _model(_Window(f), size, keep_bytes)
+        total = sum(_size(p) for p in parts)
+        if total > max_bytes:
+            raise TooBig(total)
+        out = bytearray(total)  # filled in place: the kept bytes are held once
+        view, at = memoryview(out), 0
+        for p in parts:
+            n = _size(p)
+            if isinstance(p, tuple):
+                _read_into(f, p[0], view[at:at + n])
+            else:
+                view[at:at + n] = p
+            at += n
+        view.release()
     return out, weights
+
+
+class _Window:
+    """The file's bytes by index (``w[i]``, ``w[a:b]``) through one cached 64 KiB window."""
+
+    SIZE = 1 << 16
+
+    def __init__(self, f):
+        self.f, self.start, self.block = f, 0, b""
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return self._at(key.start, key.stop - key.start)
+        off = key - self.start
+        if not 0 <= off < len(self.block):
+            self.start, self.block, off = key, self._at(key, self.SIZE), 0
+            if not self.block:
+                raise IndexError(key)
+        return self.block[off]
+
+    def _at(self, pos: int, n: int) -> bytes:
+        self.f.seek(pos)
+        return self.f.read(n)
+
+
+def _read_into(f, pos: int, view) -> None:
+    f.seek(pos)
+    while len(view):
+        got = f.readinto(view)
+        if not got:
+            raise WireError("truncated: the file ended while it was being read")
+        view = view[got:]
 
 
 def _size(part) -> int:
