@@ -4,7 +4,9 @@ Each console block's command is run (``python -m ridgeline``); its output replac
 to the next ``$`` line, keeping the doc's abridgements: a leading ``... (N lines above)`` keeps
 the tail, a trailing ``... (N more lines)`` keeps the head, a ``# (first lines)`` comment keeps
 as many lines as the doc shows, ``# (rows abridged)`` keeps the lines whose first word the doc
-shows. Examples that need files or this machine are left as they are.
+shows. A ``--torch`` example runs in a scratch directory holding the doc's ``python`` blocks
+whose first line is ``# NAME.py`` (the factory module it imports). Other examples that need
+files or this machine are left as they are.
 
     python tests/docs_examples.py --write docs/cli.md README.md    # refresh after a change
 """
@@ -15,27 +17,45 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SKIP = (".onnx", "measure", "this-machine", "--torch", "config.json", " lab")
+SKIP = (".onnx", "measure", "this-machine", "config.json", " lab")
 MARK = re.compile(r"^\.\.\. \((\d+) (lines above|more lines)\)$")
+MODULE = re.compile(r"^# (\w+\.py)$")
 
 
-def run(cmd: str) -> list[str]:
-    """stdout + stderr of ``ridgeline ARGS`` (a trailing ``# comment`` dropped)."""
+def modules(text: str) -> dict:
+    """{file name: source} of the doc's ``python`` blocks that start with ``# NAME.py``."""
+    lines, out = text.split("\n"), {}
+    for i, line in enumerate(lines[:-1]):
+        if line == "```python" and (m := MODULE.match(lines[i + 1])):
+            end = lines.index("```", i + 1)
+            out[m.group(1)] = "\n".join(lines[i + 1:end]) + "\n"
+    return out
+
+
+def run(cmd: str, files: dict | None = None) -> list[str]:
+    """stdout + stderr of ``ridgeline ARGS`` (a trailing ``# comment`` dropped), run in /tmp,
+    or in a scratch directory holding ``files`` ({name: source})."""
     args = cmd.split("  #")[0].strip().split(" ", 1)[1]
     env = dict(os.environ, COLUMNS="200")
-    p = subprocess.run(f"{sys.executable} -m ridgeline {args}", shell=True, capture_output=True,
-                       text=True, env=env, cwd="/tmp", timeout=300, check=False)
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, source in (files or {}).items():
+            Path(scratch, name).write_text(source, "utf-8")
+        p = subprocess.run(f"{sys.executable} -m ridgeline {args}", shell=True, text=True,
+                           capture_output=True, env=env, cwd=scratch if files else "/tmp",
+                           timeout=300, check=False)
     return (p.stdout + p.stderr).rstrip("\n").split("\n")
 
 
-def expected(cmd: str, old: list[str]) -> list[str]:
-    """What the doc should show for ``cmd`` now, in the doc's own abridged form."""
+def expected(cmd: str, old: list[str], files: dict | None = None) -> list[str]:
+    """What the doc should show for ``cmd`` now, in the doc's own abridged form; ``files``
+    are the doc's modules (:func:`modules`), which a ``--torch`` example imports."""
     if any(s in cmd for s in SKIP):
         return old
-    new = run(cmd)
+    new = run(cmd, files if "--torch" in cmd else None)
     if "(first lines)" in cmd:
         return new[:len(old)]
     if "(rows abridged)" in cmd:  # keep the rows the doc chose, by their first word
@@ -71,9 +91,9 @@ def examples(text: str):
 
 def refreshed(text: str) -> str:
     """``text`` with every example's output replaced by the current CLI's."""
-    lines = text.split("\n")
+    lines, files = text.split("\n"), modules(text)
     for i, cmd, old in reversed(list(examples(text))):
-        lines[i + 1:i + 1 + len(old)] = expected(cmd, old)
+        lines[i + 1:i + 1 + len(old)] = expected(cmd, old, files)
     return "\n".join(lines)
 
 

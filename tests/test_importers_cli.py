@@ -66,6 +66,12 @@ def test_torch_factory_profile_json_and_sweep(factory, capsys):
     assert code == 0 and len(rows) == 9
     macs = [float(r.split(",")[1]) for r in rows]
     assert macs[0] == 2 * 256 * 1024 and macs[-1] == 4096 * 2 * 256 * 1024
+    # a 2-D float input is [batch, features]: no sequence length to sweep or to print
+    code, out, _ = run(capsys, "profile", "--torch", "mymodels:mlp", "--input-shape", "8x256")
+    assert code == 0 and out.startswith("mymodels:mlp on NVIDIA H100") and "seq-len" not in out
+    code, _, err = run(capsys, "sweep", "--torch", "mymodels:mlp", "--input-shape", "8x256",
+                       "--param", "seq-len", "--from", "1", "--to", "8")
+    assert code == 2 and "seq-len" in err
 
 
 def test_interpolated_sweep_equals_direct_traces(factory):

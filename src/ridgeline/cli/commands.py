@@ -122,7 +122,7 @@ def cmd_profile(args) -> int:
     if args.csv:
         render.emit_csv(render.PROFILE_CSV, [render.csv_row(d) for d in prof.to_dict()["layers"]])
         return 0
-    print(f"{recipe.title} ({recipe.key}) on {hw.name} ({hw.key}), {prof.dtype}: "
+    print(f"{_named(recipe)} on {hw.name} ({hw.key}), {prof.dtype}: "
           f"{render.workload_text(prof.workload, recipe)}")
     _print_profile(prof, hw, recipe.title, bool(prof.workload.flash))
     for line in _import_lines(recipe):
@@ -220,7 +220,7 @@ def cmd_sweep(args) -> int:
         return 0
     hw = get_hardware(e.hardware)
     what = f"layer {res.layer}" if res.layer else "whole model (totals)"
-    print(f"{recipe.title} ({recipe.key}), {what}, on {hw.name} ({hw.key}), {e.dtype}: "
+    print(f"{_named(recipe)}, {what}, on {hw.name} ({hw.key}), {e.dtype}: "
           f"{res.param} from {fmt.format_count(args.start)} to {fmt.format_count(args.stop)}")
     print(render.conventions(e, hw, bool(fixed["flash"])))
     print()
@@ -230,6 +230,11 @@ def cmd_sweep(args) -> int:
         print("fits = no: the whole model's weights + KV cache + activations exceed the device "
               "memory at that point")
     return 0
+
+
+def _named(recipe) -> str:
+    """'Llama-3-70B (llama-3-70b)'; an import's title already holds its key (its path)."""
+    return recipe.title if recipe.key in recipe.title else f"{recipe.title} ({recipe.key})"
 
 
 def cmd_ridge(args) -> int:
@@ -242,7 +247,7 @@ def cmd_ridge(args) -> int:
     if args.json:
         emit_json(x.to_dict())
         return 0
-    print(f"{recipe.title} ({recipe.key}), layer {x.layer}, on {x.hardware}, {x.dtype}, "
+    print(f"{_named(recipe)}, layer {x.layer}, on {x.hardware}, {x.dtype}, "
           f"memory model {args.memory_model}: scaling {x.param}")
     print("\n".join(render.ridge_lines(x)))
     return 0

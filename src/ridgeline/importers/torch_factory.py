@@ -4,7 +4,8 @@ The factory is imported from the current directory or the installed packages and
 no arguments; it returns a ``torch.nn.Module`` (built on the meta device with ``--meta``).
 ``--input-shape 1x3x224x224`` (one per input, ``:int64`` for token ids) gives the example
 inputs. Rebuilding at another workload scales the inputs: the batch is every input's first
-axis, the sequence length the second axis of a 2-D or 3-D input, the resolution the last two
+axis, the sequence length the second axis of a 3-D input or of a 2-D integer one (token ids;
+a 2-D float input's second axis is its features, left alone), the resolution the last two
 axes of a 4-D one - so ``sweep`` and ``ridge`` work on the factory's model too.
 """
 
@@ -72,7 +73,7 @@ class _Factory:
     def scaling(self) -> tuple[tuple, Workload]:
         """The sweep parameters the inputs allow and the workload they describe."""
         first = self.shapes[0][0]
-        seq = next((s[1] for s, _ in self.shapes if len(s) in (2, 3)), None)
+        seq = next((s[1] for s, dtype in self.shapes if _has_seq(s, dtype)), None)
         img = next((s for s, _ in self.shapes if len(s) == 4), None)
         params = ("batch",) + (("seq-len",) if seq else ()) + (("resolution",) if img else ())
         return params, Workload(batch=first[0], seq_len=seq or 1, phase="prefill",
@@ -101,7 +102,7 @@ class _Factory:
         from . import from_torch
         inputs = []
         for shape, dtype in self.shapes:
-            shape = _scaled(shape, w)
+            shape = _scaled(shape, dtype, w)
             inputs.append(torch.zeros(shape, dtype=getattr(torch, dtype),
                                       device="meta" if self.meta else "cpu"))
         with warnings.catch_warnings():
@@ -110,10 +111,15 @@ class _Factory:
         return self.last
 
 
-def _scaled(shape: tuple, w: Workload) -> tuple:
+def _has_seq(shape: tuple, dtype: str) -> bool:
+    """[B, T, D], or [B, T] token ids: the second axis is the sequence."""
+    return len(shape) == 3 or len(shape) == 2 and dtype.startswith("int")
+
+
+def _scaled(shape: tuple, dtype: str, w: Workload) -> tuple:
     s = list(shape)
     s[0] = w.batch
-    if len(s) in (2, 3):
+    if _has_seq(shape, dtype):
         s[1] = w.seq_len
     if len(s) == 4:
         s[2], s[3] = w.resolution[1], w.resolution[0]
