@@ -228,3 +228,33 @@ def test_weights_share_sram_with_activations():
     layers = [Layer("fc", linear(128, 512, 896))]
     p = ridgeline.profile("llama-3-8b", hardware="ethos-u55", dtype="int8", layers=layers)
     assert p.capacity.weights_in == "weight_store" and p.capacity.fits
+
+
+def test_total_is_the_left_fold_of_plus():
+    """total() sums field by field in one pass; it must equal e0 + e1 + ... exactly."""
+    from functools import reduce
+
+    from ridgeline.api import profile
+    from ridgeline.roofline import total
+    layers = profile("resnet50", "jetson-agx-orin", "int8", "placed", batch=1,
+                     resolution=(640, 480)).layers
+    fast, fold = total(layers), reduce(lambda a, b: a + b, layers)
+    for f in ("macs", "flops", "time_s", "energy_j", "params", "onchip_bytes", "arithmetic_bytes"):
+        assert getattr(fast, f) == getattr(fold, f), f
+    assert fast.bytes == fold.bytes and fast.name == "total" and fast.count == 1
+
+
+def test_placement_scalar_path_equals_the_array_path():
+    """place() on one setting (plain numbers) gives what the numpy path gives for it."""
+    import numpy as np
+
+    from ridgeline import placement
+    from ridgeline.recipes import Workload, get_model
+    layers = get_model("mobilenet-v2").build(Workload(batch=1, resolution=(640, 480)))
+    scalar = placement.place(layers, 2_000_000)
+    arrays = placement.place(layers, np.array([2_000_000]))
+    for s, a in zip(scalar, arrays):
+        assert (s.inputs, s.outputs, s.scratch, s.reason) == (
+            float(np.ravel(a.inputs)[0]) if np.ndim(a.inputs) else a.inputs,
+            float(np.ravel(a.outputs)[0]) if np.ndim(a.outputs) else a.outputs,
+            float(np.ravel(a.scratch)[0]) if np.ndim(a.scratch) else a.scratch, a.reason)

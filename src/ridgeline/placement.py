@@ -96,25 +96,47 @@ def place(layers, onchip_elements) -> list[Placement]:
     ``onchip_elements`` is the on-chip capacity in elements of the working precision.
     """
     acts = [_activations(l) for l in layers]
+    ops = _SCALAR if all(np.ndim(x) == 0 for a in acts for x in a) and np.ndim(onchip_elements) == 0 \
+        else _ARRAY  # plain Python floats for one setting: the lab judges hundreds of mixes
     working = [i + o for i, o, _ in acts]
     out = [dict(inputs=0.0, outputs=0.0, scratch=0.0, reasons=[]) for _ in layers]
     for i in range(1, len(layers)):
         fits = (working[i - 1] <= onchip_elements) & (working[i] <= onchip_elements)
         on, reason = _handoff_reason(layers, i, fits)
-        if not np.any(on):
+        if not ops.any(on):
             continue
-        handed = np.minimum(acts[i - 1][1], acts[i][0])  # the producer's output the consumer reads
-        out[i]["inputs"] = np.where(on, _share(handed, acts[i][0]), 0.0)
-        out[i - 1]["outputs"] = np.where(on, _share(handed, acts[i - 1][1]), 0.0)
+        handed = ops.minimum(acts[i - 1][1], acts[i][0])  # the producer's output the consumer reads
+        out[i]["inputs"] = ops.where(on, ops.share(handed, acts[i][0]), 0.0)
+        out[i - 1]["outputs"] = ops.where(on, ops.share(handed, acts[i - 1][1]), 0.0)
         out[i]["reasons"].append(reason)
     for k, (_, _, scratch) in enumerate(acts):
-        if np.any(scratch):
-            out[k]["scratch"] = np.where(scratch <= onchip_elements, 1.0, 0.0)
+        if ops.any(scratch):
+            out[k]["scratch"] = ops.where(scratch <= onchip_elements, 1.0, 0.0)
     return [_placement(d) for d in out]
 
 
 def _share(part, whole):
     return np.where(whole > 0, part / np.maximum(whole, 1), 0.0)
+
+
+class _ARRAY:
+    """numpy's element-wise forms (sizes may be arrays inside a vectorized sweep)."""
+    any, minimum, where, share = staticmethod(np.any), staticmethod(np.minimum), \
+        staticmethod(np.where), staticmethod(_share)
+
+
+class _SCALAR:
+    """The same four operations on plain numbers, the same results, without numpy's overhead."""
+    any = staticmethod(bool)
+    minimum = staticmethod(min)
+
+    @staticmethod
+    def where(cond, a, b):
+        return a if cond else b
+
+    @staticmethod
+    def share(part, whole):
+        return part / max(whole, 1) if whole > 0 else 0.0
 
 
 def _scalar(x):

@@ -323,12 +323,24 @@ def _reason(p, memory_model: str, tiles_on_chip) -> str:
     return ", ".join(reasons) or ("off chip" if memory_model == "placed" else memory_model)
 
 
+_EXTENSIVE = ("macs", "flops", "time_compute_s", "time_memory_s", "time_s", "energy_compute_j",
+              "energy_memory_j", "energy_static_j", "params", "onchip_bytes")
+
+
 def total(estimates) -> Estimate:
     """Sum of estimates (a whole model): extensive quantities add, ratios are recomputed."""
     estimates = list(estimates)
     if not estimates:
         raise RidgelineError("nothing to add up")
-    out = estimates[0]
-    for e in estimates[1:]:
-        out = out + e
-    return replace(out, name="total", kind="total", count=1)
+    first, rest = estimates[0], estimates[1:]
+    if any((e.hardware, e.dtype) != (first.hardware, first.dtype) for e in rest):
+        raise RidgelineError("cannot add estimates for different hardware or dtypes")
+    # the same left fold as ``+``, one field at a time (one replace, not one per estimate)
+    fold = lambda a: sum((getattr(e, a) for e in rest), getattr(first, a))
+    traffic = first.bytes
+    for e in rest:
+        traffic = traffic + e.bytes
+    return replace(
+        first, name="total", kind="total", count=1, bytes=traffic,
+        arithmetic_bytes=sum((e._arith_bytes() for e in rest), first._arith_bytes()),
+        placement={}, extra={}, **{a: fold(a) for a in _EXTENSIVE})
