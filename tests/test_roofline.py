@@ -258,3 +258,16 @@ def test_placement_scalar_path_equals_the_array_path():
             float(np.ravel(a.inputs)[0]) if np.ndim(a.inputs) else a.inputs,
             float(np.ravel(a.outputs)[0]) if np.ndim(a.outputs) else a.outputs,
             float(np.ravel(a.scratch)[0]) if np.ndim(a.scratch) else a.scratch, a.reason)
+
+
+def test_an_encoder_holds_no_kv_cache():
+    """Non-causal prefill attention (an encoder) keeps K and V as activations, not a cache; a
+    causal prefill (a decoder filling its cache) and decode do hold one."""
+    from ridgeline.ops import Attention
+    from ridgeline.pipeline import Layer, kv_cache_elements
+    enc = Attention(2, 12, 12, 64, 512, "prefill", causal=False)
+    dec = Attention(2, 12, 12, 64, 512, "prefill", causal=True)
+    step = Attention(2, 12, 12, 64, 512, "decode")
+    assert kv_cache_elements(Layer("a", enc, 12)) == 0
+    assert kv_cache_elements(Layer("a", dec, 12)) == kv_cache_elements(Layer("a", step, 12)) \
+        == 2 * 2 * 12 * 512 * 64 * 12

@@ -124,9 +124,10 @@ class Profile:
 
 
 def kv_cache_elements(layer: Layer):
-    """K and V held for every cached token: 2 . B . H_kv . T . d per attention layer."""
+    """K and V held for every cached token: 2 . B . H_kv . T . d per attention layer. A
+    non-causal prefill (an encoder: BERT, ViT) keeps no cache: its K and V are activations."""
     op = layer.op
-    if not isinstance(op, Attention):
+    if not isinstance(op, Attention) or (op.phase == "prefill" and not op.causal):
         return 0
     return 2 * op.batch * op.kv_heads * op.seq_len * op.head_dim * layer.count
 
