@@ -426,7 +426,8 @@ def _(charts, sweep2, track):
 
 @app.cell(hide_code=True)
 def _(T, batch2, mo, scale2_at, track, traj, views):
-    mo.md(views.breaks_markdown(track, traj, T.track_profile(track, batch2.value, scale2_at)))
+    mo.md(views.breaks_markdown(track, traj, T.track_profile(track, batch2.value, scale2_at,
+                                                             memory_model="placed")))
 
 
 @app.cell(hide_code=True)
@@ -658,7 +659,7 @@ def _(mo):
     # suite's layers (predicted vs measured); self-contained, reads the cache file only
     from ridgeline.lab.machine import your_machine
     _text, _chart = your_machine()
-    mo.vstack([mo.md(_text), _chart])
+    mo.vstack([_piece for _piece in (mo.md(_text), _chart) if _piece is not None])
 
 
 @app.cell(hide_code=True)

@@ -123,7 +123,7 @@ def gated_html(t, batch: int, value, label: str) -> str:
 def setting_html(t, batch: int, value) -> str:
     """At this setting: does the model fit device memory, does one pass meet its time budget
     (the app's words: tracks.time_budget_rule)."""
-    prof = track_profile(t, batch, value)
+    prof = track_profile(t, batch, value, memory_model="placed")  # time: where bytes live
     time_s, w = float(prof.totals.time_s), workload_kwargs(t, batch, value)
     verdict = "misses it" if time_s > time_budget(t, w) else "meets it"
     return (f"<p>Memory: {esc(prof.capacity.message())}.</p>"

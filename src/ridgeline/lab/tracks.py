@@ -324,15 +324,16 @@ def _vision_crisis(t: Track) -> dict:
     conv = p.layer(t.conv_layer)
     u, hw = t.work_unit, get_hardware(t.hardware)
     w = workload_kwargs(t)
+    placed = track_profile(t, memory_model="placed").totals  # time and power: where bytes live
     # the conv's and the Linear's intensities are Part 1's answer: not shown before its lock
     return {
         f"{t.conv_layer} work per frame (G{u})": float(conv.flops) / 1e9,
         f"ridge vs {hw.memory.name}, {t.dtype} ({u}/B)": hw.ridge(t.dtype),
         f"whole model per frame (G{u})": float(p.totals.flops) / 1e9,
         f"aggregate intensity ({u}/B)": _i(p.totals),
-        "time per frame (ms)": float(p.totals.time_s) * 1e3,
+        "time per frame (ms)": float(placed.time_s) * 1e3,
         "deadline (ms)": time_budget(t, w) * 1e3,
-        "power at the required rate (W)": float(p.totals.power_demand_w(required_rate(t, w))),
+        "power the required rate demands (W)": float(placed.power_demand_w(required_rate(t, w))),
         "power budget (W)": t.power_budget_w,
     }
 
@@ -341,7 +342,7 @@ def _mobile_crisis(t: Track) -> dict:
     """Depthwise-separable vs the standard-conv twin: FLOPs fall, intensity collapses."""
     out = _vision_crisis(t)
     sep = track_profile(t)
-    std = profile("mobilenet-v2-standard", t.hardware, t.dtype, **workload_kwargs(t))
+    std = profile("mobilenet-v2-standard", t.hardware, t.dtype, "compulsory", **workload_kwargs(t))
     last = [n for n in sep.layer_groups if n.endswith(".dw")][-1]  # widest block
     block = last.rsplit(".", 1)[0]
     pair = float(sep.layer(f"{block}.dw").flops) + float(sep.layer(f"{block}.project").flops)
@@ -356,10 +357,8 @@ def _mobile_crisis(t: Track) -> dict:
 
 
 def _tiny_crisis(t: Track) -> dict:
-    hw = get_hardware(t.hardware)
-    p1 = track_profile(t)
-    f8 = 8
-    p8 = track_profile(t, scale=f8)
+    hw, f8 = get_hardware(t.hardware), 8
+    p1, p8 = (track_profile(t, scale=f, memory_model="placed") for f in (1, f8))
     w1, w8 = workload_kwargs(t), workload_kwargs(t, scale=f8)
     peak = hw.peak(t.dtype)
     lat = get_model(t.model).config.algorithmic_latency_s

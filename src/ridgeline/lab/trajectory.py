@@ -78,7 +78,9 @@ def trajectory(track, batch=None, scale=None, layers=None, param=None, points=40
             "ridges": level_ridges(t.hardware, t.dtype),
             "crossings": crossings(t, param, rows, fixed, memory_model),
             "current": _current(t, layers, batch, scale, param),
-            "breaks": _breaks(t, param, values, tot, cap, dict(fixed))}
+            # time follows where the bytes live (placed), as every other time the lab shows
+            "breaks": _breaks(t, param, values, _sweep(t.key, param, tuple(values), fixed,
+                                                       "placed")[1], cap, dict(fixed))}
 
 
 def sweep_at(track, values, batch=None, memory_model="compulsory") -> tuple:
