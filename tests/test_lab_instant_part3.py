@@ -183,3 +183,12 @@ def test_selects_are_labelled_and_the_change_is_announced():
     assert 'createElement("label")' in src and 'createElement("select")' in src
     assert "<fieldset><legend>" in src and 'aria-live="polite"' in src
     assert "const WAIT_MS = 150;" in src  # the debounce of the save to Python
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_before_a_submission_the_scatter_shows_only_your_design(key):
+    """The other mixes (and which pass) appear only after a design is submitted."""
+    hidden = mix_table(key, reveal=False)
+    assert hidden.svg.count('r="3.5"') == 0 and hidden.svg.count('r="9"') == 0
+    assert hidden.svg.count("data-m=") == 1 and "every mix appears after you submit" in hidden.svg
+    assert "effective ridge" not in mix_table(key).svg   # level ridges only: no pile of labels

@@ -541,7 +541,7 @@ def _(ledger, locked3, mo, track, views):
     # browser from a table the engine computed for every mix (lab/instant_part3.py); Python
     # hears the chosen mix. A reload restores it from the query string, else the ledger's
     # last submitted design
-    _table = mix_table(track, _start["batch"], _start["scale"])
+    _table = mix_table(track, _start["batch"], _start["scale"], reveal=False)
     _saved = mo.query_params().get(f"{track.key}-mix")
     mix3_w = InstantMix(_table, _table.parse(_saved, _table.index_of(_start["choices"])))
     mix3 = mo.ui.anywidget(mix3_w)
@@ -556,9 +556,10 @@ def _(ledger, locked3, mo, track, views):
 
 
 @app.cell(hide_code=True)
-def _(batch3, mix3_w, mix_table, scale3, track):
-    # a new workload gives the widget a new table (every mix re-judged); it keeps the mix
-    mix3_w.show(mix_table(track, batch3.value, scale3.value))
+def _(batch3, mix3_w, mix_table, scale3, submitted, track):
+    # a new workload gives the widget a new table (every mix re-judged); it keeps the mix.
+    # The other mixes are drawn only once a design is submitted
+    mix3_w.show(mix_table(track, batch3.value, scale3.value, reveal=submitted is not None))
 
 
 @app.cell(hide_code=True)

@@ -83,16 +83,18 @@ def mix_index(sizes, picks) -> int:
     return i
 
 
-def mix_table(track, batch=None, scale=None) -> MixTable:
-    """Every mix of Part 3's toolkit at ``batch`` and ``scale`` (default: the sliders' start)."""
+def mix_table(track, batch=None, scale=None, reveal: bool = True) -> MixTable:
+    """Every mix of Part 3's toolkit at ``batch`` and ``scale`` (default: the sliders' start).
+    ``reveal`` False: the scatter shows only the student's design, the floor, the budget and
+    the ridges - every other mix appears after a design is submitted (the lab's rule)."""
     t = get_track(track)
     b = slider_args(t, "batch", part=3)["value"] if batch is None else int(batch)
     s = slider_args(t, t.scale_param, part=3)["value"] if scale is None else int(scale)
-    return _table(t.key, b, s)
+    return _table(t.key, b, s, bool(reveal))
 
 
 @lru_cache(maxsize=32)
-def _table(key: str, batch: int, scale: int) -> MixTable:
+def _table(key: str, batch: int, scale: int, reveal: bool = True) -> MixTable:
     t = get_track(key)
     slots = tuple({"name": s.name, "choices": list(s.choices)} for s in C.toolkit_slots(t))
     picks = list(itertools.product(*(range(len(s["choices"])) for s in slots)))
@@ -108,7 +110,7 @@ def _table(key: str, batch: int, scale: int) -> MixTable:
     start = C.starting_design(t)
     data = MixTable(slots, rows, "", choices, results, 0, ax)
     i = data.index_of(start)
-    svg = scatter_svg(t, results, ax, ridges, rows[i]["marker"])
+    svg = scatter_svg(t, results, ax, ridges, rows[i]["marker"], reveal)
     return MixTable(slots, rows, svg, choices, results, i, ax)
 
 
@@ -134,18 +136,20 @@ def marker(ax: LogAxes, r) -> list:
 
 
 def _ridges(t, results) -> list[dict]:
-    """The ridges of every precision among the mixes (each level's, plus an effective one),
-    once each: Cloud's precision slot gives a BF16 and an FP8 ridge."""
+    """The device's ridge per level for every precision among the mixes, once each (Cloud's
+    precision slot gives a BF16 and an FP8 ridge); a design's effective ridge (Tiny: one per
+    byte mix) is on its card, not drawn here."""
     seen = {}
     for r in results:
         for rr in design_ridges(r, t):
-            seen.setdefault((rr["label"], round(rr["ridge"], 9)), rr)
+            if not rr["label"].lower().startswith("effective"):
+                seen.setdefault((rr["label"], round(rr["ridge"], 9)), rr)
     return list(seen.values())
 
 
 # -- the scatter -------------------------------------------------------------------------------
 
-def scatter_svg(t, results, ax: LogAxes, ridges, first) -> str:
+def scatter_svg(t, results, ax: LogAxes, ridges, first, reveal: bool = True) -> str:
     """Every mix, power against intensity: ridges (dashed), the floor and the budget (green
     rules), a halo behind each passing mix, a dot per mix, and the movable 'your design'."""
     u = results[0].work_unit
@@ -168,16 +172,18 @@ def scatter_svg(t, results, ax: LogAxes, ridges, first) -> str:
                  f'<line x1="{left}" x2="{right}" y1="{by}" y2="{by}" stroke="{PASS_COLOR}" '
                  f'stroke-width="2"/><text x="{right - 4}" y="{by - 5}" text-anchor="end" '
                  f'fill="{PASS_COLOR}">budget {esc(format_si(budget, "W"))}</text>')
+    shown = results if reveal else ()  # before a submission: only your design
     parts += [f'<circle cx="{ax.x(r.intensity)}" cy="{ax.y(r.power_w)}" r="9" '
-              f'fill="{PASS_COLOR}" fill-opacity="0.18"/>' for r in results if r.passes]
+              f'fill="{PASS_COLOR}" fill-opacity="0.18"/>' for r in shown if r.passes]
     parts += [f'<circle cx="{ax.x(r.intensity)}" cy="{ax.y(r.power_w)}" r="3.5" '
               f'fill="{PASS_COLOR if r.passes else FAIL_COLOR}" fill-opacity="0.7">'
               f'<title>{esc(" · ".join(r.choices.values()))}: {esc(summary(r))}</title></circle>'
-              for r in results]
+              for r in shown]
     parts.append(f'<g data-m="0" transform="translate({first[0]} {first[1]})">'
                  '<path d="M0,-8L8,0L0,8L-8,0Z" fill="#000" stroke="#fff">'
                  '<title>your design</title></path></g>')
-    return svg_doc(ax, "Your design among all mixes", parts)
+    return svg_doc(ax, "Your design among all mixes" if reveal else
+                   "Your design (every mix appears after you submit)", parts)
 
 
 # -- the widget --------------------------------------------------------------------------------
