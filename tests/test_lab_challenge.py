@@ -252,3 +252,14 @@ def test_tiny_more_frames_never_lowers_intensity_or_raises_power(choices):
             assert b.power_w > a.power_w
     # budget = min(10 ms - window - (F-1) hops, F hops): 1, 2, 4, then 1 ms at F = 8
     assert [round(r.time_budget_s * 1e3, 9) for r in out] == [1, 2, 4, 1]
+
+
+def test_a_submission_is_graded_at_the_missions_workload():
+    """The sliders explore; they cannot move the goalposts (a smaller image passing the power
+    budget is not the challenge). Tiny's frames per inference is a design choice and stays."""
+    for key in ("cloud", "edge", "mobile"):
+        assert C.graded_workload(key, 2, 384) == (None, None)
+    assert C.graded_workload("tiny", 2, 8) == (None, 8)
+    easy = C.evaluate_design("mobile", C.starting_design("mobile"), None, 384)
+    graded = C.evaluate_design("mobile", C.starting_design("mobile"), *C.graded_workload("mobile", None, 384))
+    assert easy.passes and not graded.passes      # the loophole the student walkthrough found

@@ -548,7 +548,8 @@ def _(ledger, locked3, mo, track, views):
     mo.vstack([  # shown where defined: no display cell re-running on every move
         mo.md(stakeholder_section(track)),
         mo.md("### Workbench: the Lego toolkit\n\nSwap operators in the backbone's slots; "
-              "every slider is unlocked. The floor is fixed while you are graded."),
+              "every slider is unlocked to explore, but a submitted design is graded at the "
+              "mission's workload (above), and the floor is fixed."),
         mo.hstack([batch3, scale3, peek3], justify="start", gap=2, wrap=True),
         mix3,
     ])
@@ -579,10 +580,11 @@ def _(C, batch3, choices3, scale3, track):
 @app.cell(hide_code=True)
 def _(C, batch3, mix3_w, mo, record, scale3, set_design_rev, track, views):
     def _submit(count):
-        # the mix the browser shows: a move not yet saved is sent when Submit is pressed
-        _r = C.evaluate_design(track, mix3_w.current_choices(), batch3.value, scale3.value)
-        record("design", track.key, views.design_payload(
-            _r, batch3.value, scale3.value, _r.floor))
+        # the mix the browser shows (a move not yet saved is sent when Submit is pressed),
+        # graded at the mission's workload: the sliders explore
+        _b, _s = C.graded_workload(track, batch3.value, scale3.value)
+        _r = C.evaluate_design(track, mix3_w.current_choices(), _b, _s)
+        record("design", track.key, views.design_payload(_r, _b, _s, _r.floor))
         set_design_rev(lambda r: r + 1)
         return (count or 0) + 1
 

@@ -245,3 +245,10 @@ def pareto_front(results: list[DesignResult]) -> list[DesignResult]:
              if not any(o.energy_j <= r.energy_j and o.intensity >= r.intensity
                         and (o.energy_j, o.intensity) != (r.energy_j, r.intensity) for o in results)]
     return sorted(front, key=lambda r: r.energy_j)
+
+
+def graded_workload(track, batch=None, scale=None) -> tuple:
+    """(batch, scale) a submitted design is graded at: the mission's workload (the challenge's
+    start - the sliders explore, they do not move the goalposts), except a slot a slider
+    drives (Tiny's frames per inference: a design choice)."""
+    return None, (scale if toolkit(track).slider_slot else None)

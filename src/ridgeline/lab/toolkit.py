@@ -46,6 +46,7 @@ class Toolkit:
     builder: Callable          # (track, choices, workload dict) -> (passes, dtype)
     slider_slot: str = ""      # a slot that a Part 3 slider drives (Tiny's frames)
     start: str = ""            # the starting design's model when it is not the track's
+    hint: str = ""             # what the hardware lead adds (a lever that is not a select)
 
 
 CONV, DWSEP = "Conv2D 3x3", "DW-separable 3x3"
@@ -222,7 +223,9 @@ _MOBILE = Toolkit(builder=_mobile, start="mobilenet-v2-standard (standard 3x3 co
       for name, _ in mobile_stages()),
     Slot("1x1 convs", tuple(ONE_BY_ONE), "Dense 1x1", _ONE_BY_ONE_HELP)))
 
-_TINY = Toolkit(builder=_tiny, slider_slot=FRAMES_SLOT, slots=(
+_TINY = Toolkit(builder=_tiny, slider_slot=FRAMES_SLOT, hint=(
+    "Frames per inference (the slider) is part of your toolkit: each frame is a 1 ms hop, and "
+    "a run over F buffered frames reads every weight from flash once for F hops."), slots=(
     Slot(FRAMES_SLOT, ("1", "2", "4", "8"), "1", "each frame is a 1 ms hop"),
     Slot("TCN 1x1 convs", tuple(GROUPS), "Linear (dense)", "grouped 1x1 = g smaller Linears"),
     Slot("TCN 3-tap conv", ("Depthwise", "Standard Conv"), "Depthwise"),

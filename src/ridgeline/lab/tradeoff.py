@@ -133,15 +133,19 @@ def stakeholder(track) -> str:
             f"{_i(s.intensity, u)} is below its {s.dtype.upper()} {ridge} of {_i(s.ridge, u)}")
     if s.intensity >= s.ridge:
         wall = f"is compute-bound ({_i(s.intensity, u)} against its {ridge} of {_i(s.ridge, u)})"
-    power = (f"draws {format_si(s.power_w, 'W')} at the required {format_ratio(s.rate_hz)} runs/s, "
-             f"over the {format_si(s.power_budget_w, 'W')} budget" if not s.checks["power"] else
-             f"draws {format_si(s.power_w, 'W')}, within the {format_si(s.power_budget_w, 'W')} "
-             f"budget, but: {'; '.join(s.reasons) or 'it passes'}")
+    draws = (f"draws {format_si(s.power_w, 'W')}" if s.checks["deadline"] else
+             f"would demand {format_si(s.power_w, 'W')} (it cannot even keep up: one run takes "
+             f"{format_si(s.time_s, 's')})")
+    power = (f"{draws} at the required {format_ratio(s.rate_hz)} runs/s, over the "
+             f"{format_si(s.power_budget_w, 'W')} budget" if not s.checks["power"] else
+             f"{draws}, within the {format_si(s.power_budget_w, 'W')} budget, but: "
+             f"{'; '.join(s.reasons) or 'it passes'}")
     goal = "to bring it within budget" if not s.checks["power"] else "until it passes every check"
+    hint = f" {toolkit(t).hint}" if toolkit(t).hint else ""
     return (f"**The hardware lead:** \"Our current design ({setting(t)}) {wall}, and it {power}. "
             f"Swap operators "
             f"{goal}, without letting the aggregate arithmetic intensity fall below "
-            f"{_i(s.floor, u)}.\"")
+            f"{_i(s.floor, u)}.{hint}\"")
 
 
 def _mix(d: DesignResult, start: DesignResult) -> str:
@@ -184,7 +188,8 @@ def physics_note(track) -> str:
         lines.append(f"The seed's floor of {_i(SEED_FLOOR, u)} is out of reach: the best mix that "
                      f"meets the deadline and fits reaches {_i(a.best_within_deadline, u)}, so the "
                      f"floor here is {_i(s.floor, u)}, fixed while you are graded.")
-    lines.append(f"{a.passing} of {a.designs} mixes pass.")
+    every = " (every slot, frames per inference included)" if toolkit(t).slider_slot else ""
+    lines.append(f"{a.passing} of {a.designs} mixes pass at the mission's workload{every}.")
     return " ".join(lines)
 
 
