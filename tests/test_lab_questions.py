@@ -19,7 +19,13 @@ ids = lambda t: t.key
 
 
 def quoted(x: float) -> str:
-    return f"{float(x):.3g}"
+    """How the explanations quote a number: 3 significant figures, thousands grouped, an SI
+    prefix from a million up (never '3.59e+03'); whole numbers as integers."""
+    from ridgeline.format import format_ratio, format_si
+    x = float(x)
+    if abs(x) >= 1e6 or (x != 0 and abs(x) < 1e-2):
+        return format_si(x, "").strip()
+    return f"{int(x):,}" if x == int(x) else format_ratio(x)
 
 
 def test_three_locks_per_track_with_the_contract_label():

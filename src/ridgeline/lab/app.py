@@ -224,7 +224,7 @@ def _(Q, RidgelineError, mo, views):
         return mo.md(
             f"### Reveal\n\n**{verdict}**\n\n{views.compare_table(rv.student, rv.computed)}\n\n"
             f"{views.escape_md(rv.explanation)}\n\n"
-            f"{views.pairs_table(rv.numbers.items(), ('Deciding numbers', 'value'))}")
+            f"{views.numbers_table(rv.numbers)}")
     return lock_view, reveal_view
 
 

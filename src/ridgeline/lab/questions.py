@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from ..dtypes import get_dtype
 from ..errors import RidgelineError
+from ..format import format_ratio, format_si
 from ..ops import Conv2d, Gemm
 from .cards import track_layers
 from .story import judged, ridge_words
@@ -168,8 +169,20 @@ def trend(ratio: float) -> str:
 
 
 def _f(x: float) -> str:
-    """Numbers as the explanations quote them (3 significant figures)."""
-    return f"{float(x):.3g}"
+    """Numbers as the explanations quote them: 3 significant figures, SI prefixes from a
+    million up or below 0.01 (never '2.35e+08'), thousands grouped below that."""
+    return _number(float(x))
+
+
+def _number(x: float) -> str:
+    if math.isfinite(x) and (abs(x) >= 1e6 or (x != 0 and abs(x) < 1e-2)):
+        return format_si(x, "").strip()
+    return f"{int(x):,}" if math.isfinite(x) and x == int(x) else format_ratio(x)
+
+
+def _b(x: float) -> str:
+    """Bytes as the explanations quote them: '235 MB'."""
+    return format_si(float(x), "B")
 
 
 def sig2(x: float) -> str:
@@ -242,14 +255,23 @@ def _reveal1(t: Track, choice, number) -> Reveal:
 def _explain1(t: Track, n: dict, answer: str) -> str:
     other = ROLE_WORDS[t.conv_role]["reveal"].format(t=t)
     u = n["unit"]
-    s = (f"{t.linear_layer} moves {_f(n['linear_bytes'])} B for {_f(n['linear_flops'])} {u}s: "
+    s = (f"{t.linear_layer} moves {_b(n['linear_bytes'])} for {format_si(n['linear_flops'], u)}: "
          f"intensity {_f(n['linear_intensity'])} {u}/B (weights-only convention "
          f"{_f(n['linear_weights_only_intensity'])}), against {_f(n['other_intensity'])} for "
          f"{other}; {t.hardware} in {t.dtype}: {_ridge(t, n['ridge'])}. ")
-    s += (f"Each weight of {t.linear_layer} is used {_f(n['linear_reuse'])} times per pass "
+    s += (f"Each weight of {t.linear_layer} is used {_f(n['linear_reuse'])} time{'s' * (n['linear_reuse'] != 1)} per pass "
           f"(once per row of the batch), so it does about 2 x {_f(n['linear_reuse'])} / "
           f"{_f(n['bytes_per_element'])} {u}s per weight byte. ")
-    return s + _WHY1[t.conv_role](t, n) + f"Answer: {answer}."
+    return s + _WHY1[t.conv_role](t, n) + _both_below(n) + f"Answer: {answer}."
+
+
+def _both_below(n: dict) -> str:
+    """Where both layers are memory-bound, say so: the question is which hits the wall hardest."""
+    a, b, r = n["linear_intensity"], n["other_intensity"], n["ridge"]
+    if max(a, b) >= r:
+        return ""
+    return (f"Both sit below the ridge, so both are memory-bound; the one further below it "
+            f"({_f(min(a, b))} vs {_f(max(a, b))}) hits the wall hardest. ")
 
 
 def _why1_attention(t: Track, n: dict) -> str:
@@ -291,7 +313,7 @@ def part2_numbers(t: Track) -> dict:
 def _reveal2(t: Track, choice, number) -> Reveal:
     n = part2_numbers(t)
     answer = trend(n["ratio"])
-    text = (f"Doubling {t.scale_param} from {n['value']:,} to {n['doubled']:,} multiplies "
+    text = (f"Doubling the {t.scale_label.split(' (')[0].lower()} from {n['value']:,} to {n['doubled']:,} multiplies "
             f"{t.scaling_layer_name}'s FLOPs by {_f(n['flops_growth'])} and its bytes by "
             f"{_f(n['bytes_growth'])}, so its intensity goes from {_f(n['intensity'])} to "
             f"{_f(n['intensity_doubled'])} {t.work_unit}/B (x{_f(n['ratio'])}; {_ridge(t, n['ridge'])}). "
@@ -324,8 +346,9 @@ def _reveal3(t: Track, choice, number) -> Reveal:
 
 def _explain_dw(t: Track, n: dict) -> str:
     return (f"For {n['description']}: depthwise-separable cuts FLOPs {_f(n['flops_cut'])}x "
-            f"({_f(n['standard_flops'])} -> {_f(n['separable_flops'])}) while bytes go from "
-            f"{_f(n['standard_bytes'])} to {_f(n['separable_bytes'])}, so intensity goes from "
+            f"({format_si(n['standard_flops'], t.work_unit)} -> {format_si(n['separable_flops'], t.work_unit)}) "
+            f"while bytes go from {_b(n['standard_bytes'])} to {_b(n['separable_bytes'])}, so "
+            "intensity goes from "
             f"{_f(n['standard_intensity'])} to {_f(n['separable_intensity'])} {t.work_unit}/B "
             f"(the depthwise half alone: {_f(n['depthwise_intensity'])}; {_ridge(t, n['ridge'])}). "
             + _why3(trend(n["ratio"])))
@@ -342,14 +365,14 @@ def _side(x: float, ridge: float) -> str:
 
 def _explain_flash(t: Track, n: dict) -> str:
     return (f"For {n['description']} on {t.hardware} in {t.dtype}: both kernels do "
-            f"{_f(n['flops'])} FLOPs. Standard attention writes the T x T scores and their softmax "
-            f"and reads them back: {_f(n['scores_bytes'])} B of its {_f(n['standard_bytes'])} B. "
+            f"{format_si(n['flops'], 'FLOP')}. Standard attention writes the T x T scores and their softmax "
+            f"and reads them back: {_b(n['scores_bytes'])} of its {_b(n['standard_bytes'])}. "
             f"FlashAttention keeps them on chip and moves only Q, K, V and O "
-            f"({_f(n['flash_bytes'])} B), so intensity goes from {_f(n['standard_intensity'])} to "
+            f"({_b(n['flash_bytes'])}), so intensity goes from {_f(n['standard_intensity'])} to "
             f"{_f(n['flash_intensity'])} FLOP/B (x{_f(n['ratio'])}): from "
             f"{_side(n['standard_intensity'], n['ridge'])} to "
             f"{_side(n['flash_intensity'], n['ridge'])}, {_ridge(t, n['ridge'])}. The same work with "
-            f"{_f(n['scores_bytes'])} B fewer: the swap changes the bytes, not the math. ")
+            f"{_b(n['scores_bytes'])} fewer: the swap changes the bytes, not the math. ")
 
 
 def _why3(answer: str) -> str:

@@ -55,7 +55,7 @@ def _tcn_conv(t: Track):
     op = Conv2d(w["batch"], c, c, 1, frames + 2, 1, 3, bias=True)
     dw = Conv2d(w["batch"], c, c, 1, frames + 2, 1, 3, groups=c, bias=True)
     pw = Conv2d(w["batch"], c, c, 1, frames, 1, 1, bias=True)
-    return op, (dw, pw), "A Conv-TasNet TCN 3-tap conv over 512 channels (one new frame)"
+    return op, (dw, pw), "a Conv-TasNet TCN 3-tap conv over 512 channels (one new frame)"
 
 
 #: Track.part3_pair -> the builder of its (standard, (depthwise, pointwise), description).

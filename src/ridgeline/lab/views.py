@@ -92,33 +92,6 @@ def pairs_table(pairs, headers=("", "")) -> str:
     return "\n".join(rows)
 
 
-#: What a reveal's keys mean to a student (an unknown key shows as itself, underscores spaced).
-REVEAL_LABELS = {"choice": "Answer", "number": "Intensity of the Linear layer",
-                 "number_weights_only": "… counting weight bytes only (also accepted)",
-                 "tolerance": "Accepted within", "choice_correct": "Answer right?",
-                 "number_correct": "Intensity within tolerance?"}
-
-
-def compare_table(student: dict, computed: dict) -> str:
-    """'Your prediction' beside 'Computed' for every key either side has, in words."""
-    keys = list(dict.fromkeys([*student, *computed]))
-    rows = ["| | Your prediction | Computed |", "|---|---|---|"]
-    for k in keys:
-        label = REVEAL_LABELS.get(k, str(k).replace("_", " "))
-        rows.append(f"| {_one_line(label)} | {_cell(student.get(k), k)} | {_cell(computed.get(k), k)} |")
-    return "\n".join(rows)
-
-
-def _cell(v, key: str = "") -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if key == "tolerance" and isinstance(v, float):
-        return f"± {v:.0%}"
-    return number(v) if isinstance(v, (int, float)) else _one_line(v)
-
-
 def _one_line(text) -> str:
     """Escaped text for a table cell (a newline would end the row)."""
     return escape_md(" ".join(str(text).split()))
@@ -394,3 +367,7 @@ def submitted_markdown(entry: dict, results) -> str:
                      f"{format_ratio(best.intensity)} intensity: "
                      + " · ".join(escape_md(v) for v in best.choices.values()) + ".")
     return "\n".join(lines)
+
+
+# the reveal's tables live in reveal_text (imported last: it uses number, pairs_table above)
+from .reveal_text import REVEAL_LABELS, compare_table, numbers_table  # noqa: E402,F401
