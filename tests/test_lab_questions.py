@@ -3,8 +3,8 @@ from closed forms), and the numbers its explanation quotes are checked against i
 
 import pytest
 
-from ridgeline.errors import RidgelineError
 from ridgeline.dtypes import get_dtype
+from ridgeline.errors import RidgelineError
 from ridgeline.lab import questions as Q
 from ridgeline.lab.cards import track_layers
 from ridgeline.lab.tracks import TRACKS, track_profile, workload_kwargs

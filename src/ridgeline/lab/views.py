@@ -370,4 +370,4 @@ def submitted_markdown(entry: dict, results) -> str:
 
 
 # the reveal's tables live in reveal_text (imported last: it uses number, pairs_table above)
-from .reveal_text import REVEAL_LABELS, compare_table, numbers_table  # noqa: E402,F401
+from .reveal_text import REVEAL_LABELS, compare_table, numbers_table  # noqa: F401
