@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ridgeline import profile
 from ridgeline.errors import RidgelineError
+from ridgeline.format import format_si
 from ridgeline.lab import challenge as C
 from ridgeline.lab.tracks import TRACKS, required_rate, time_budget
 
@@ -106,7 +107,7 @@ def test_verdicts_and_reasons_match_the_numbers(enumerated):
                   "deadline": r.time_s <= r.time_budget_s, "fits": r.fits}
         assert r.checks == checks and r.passes == all(checks.values())
         text = " | ".join(r.reasons)
-        assert (f"power {_quoted(r.power_w)} W" in text) == (not checks["power"])
+        assert (f"power {format_si(r.power_w, 'W')} at" in text) == (not checks["power"])
         assert (f"intensity {_quoted(r.intensity)}" in text) == (not checks["intensity"])
         assert (f"takes {_quoted(r.time_s * 1e3)} ms" in text) == (not checks["deadline"])
         assert ("does not fit" in text) == (not checks["fits"])

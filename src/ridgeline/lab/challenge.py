@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from ..dtypes import get_dtype
+from ..format import format_si
 from ..errors import RidgelineError
 from ..hardware import get_hardware
 from ..pipeline import run
@@ -195,9 +196,11 @@ def evaluate_design(track, choices: dict, batch=None, scale=None, floor=None) ->
     unit = get_dtype(dtype).work_unit
     reasons = []
     if not checks["power"]:
-        reasons.append(f"power {power:.3g} W at {rate:.4g} runs/s exceeds the {t.power_budget_w:.3g} W budget")
+        reasons.append(f"power {format_si(power, 'W')} at {rate:.4g} runs/s exceeds the "
+                       f"{format_si(t.power_budget_w, 'W')} budget")
     if not checks["intensity"]:
-        reasons.append(f"aggregate intensity {intensity:.3g} {unit}/B is below the floor of {floor:.3g}")
+        reasons.append(f"aggregate intensity {intensity:.3g} {unit}/B is below the floor of "
+                       f"{floor:.3g} {unit}/B")
     if not checks["deadline"] and budget_s <= 0:
         reasons.append(f"one run takes {tot['time_s'] * 1e3:.3g} ms, but buffering {w['frames']} frames "
                        f"alone already uses the {t.deadline_s * 1e3:.3g} ms latency budget")

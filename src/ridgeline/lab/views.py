@@ -299,6 +299,8 @@ def design_markdown(r, track) -> str:
     out += ["", "| Quantity | Your design | Requirement |", "|---|---:|---:|",
             (f"| Power at {format_ratio(_get(r, 'rate_hz', track.rate_hz))} runs/s | "
             f"{format_si(r.power_w, 'W')} | ≤ {format_si(_get(r, 'power_budget_w', track.power_budget_w), 'W')} |"),
+            (f"| … static power (paid idle or busy) + dynamic energy × rate | "
+             f"{format_si(_get(r, 'static_w', 0.0), 'W')} + the rest | |"),
             (f"| Aggregate arithmetic intensity | {format_ratio(r.intensity, u + '/B')} | "
             f"≥ {format_ratio(_get(r, 'floor', track.intensity_floor), u + '/B')} (floor) |"),
             *story.design_ridge_rows(r, track),
@@ -364,8 +366,9 @@ def submitted_markdown(entry: dict, results) -> str:
     if passing:
         best = min(passing, key=lambda r: r.power_w)
         lines.append(f"The lowest-power passing mix draws {format_si(best.power_w, 'W')} at "
-                     f"{format_ratio(best.intensity)} intensity: "
-                     + " · ".join(escape_md(v) for v in best.choices.values()) + ".")
+                     f"{format_ratio(best.intensity, best.work_unit + '/B')}: "
+                     + "; ".join(f"{escape_md(k)}: {escape_md(v)}" for k, v in best.choices.items())
+                     + ".")
     return "\n".join(lines)
 
 
