@@ -195,11 +195,12 @@ def breaks_markdown(track, traj: dict, prof) -> str:
              (f"- One pass takes {format_si(t, 's')} against the "
               f"{escape_md(time_budget_rule(track, w))}: {'**misses it**' if late else 'meets it'}.")]
     unfit, first_late = b.get("first_unfit"), b.get("first_late")
-    lines.append(f"- Along {label}: " + (f"exceeds device memory from {label} = {unfit:,.0f}."
+    grid = " (the first of the plot's 40 sampled values past the limit)"
+    lines.append(f"- Along {label}: " + (f"exceeds device memory by {label} = {unfit:,.0f}{grid}."
                                         if unfit is not None else
                                         "fits device memory over the whole range."))
-    lines.append(f"- Along {label}: " + (f"misses the time budget per run from {label} = "
-                                        f"{first_late:,.0f}." if first_late is not None else
+    lines.append(f"- Along {label}: " + (f"misses the time budget per run by {label} = "
+                                        f"{first_late:,.0f}{grid}." if first_late is not None else
                                         "meets the time budget per run over the whole range."))
     return "\n".join(lines)
 
