@@ -133,13 +133,7 @@ class Instant:
 
     def settle(self, page, target: int) -> float:
         """Wait until Python holds ``target`` (the echo cell); ms from the last keydown."""
-        want = f"Python has stop {target}: {self.table.rows[target]['label']} ("
-        js = ("(w) => document.body.innerText.includes(w) &&"
-              " Math.max(performance.now() - window.__b.lastKey, 0.001)")
-        ms = page.wait_for_function(js, arg=want, polling="raf", timeout=60_000).json_value()
-        from marimo_dom import wait_idle
-        wait_idle(page, quiet_ms=150)
-        return ms
+        return text_settled(page, f"Python has stop {target}: {self.table.rows[target]['label']} (")
 
     def shown_sig(self, target: int) -> str:
         return instant_sig(target, self.table)
@@ -149,6 +143,17 @@ class Instant:
         return ("() => { const s = (" + STATE_JS.strip() + ")();"
                 " return !!(s && s.card && window.__rlInstant.querySelector('svg path'))"
                 " && performance.now(); }")
+
+
+def text_settled(page, want: str) -> float:
+    """Wait until the page shows ``want`` (Python has the stop) and the kernel is idle; ms from
+    the last keydown to the text."""
+    js = ("(w) => document.body.innerText.includes(w) &&"
+          " Math.max(performance.now() - window.__b.lastKey, 0.001)")
+    ms = page.wait_for_function(js, arg=want, polling="raf", timeout=60_000).json_value()
+    from marimo_dom import wait_idle
+    wait_idle(page, quiet_ms=150)
+    return ms
 
 
 class Peer:
@@ -178,13 +183,7 @@ class Peer:
         return ms
 
     def settle(self, page, target: int) -> float:
-        want = f"Intensity at batch {self.steps[target]}:"
-        js = ("(w) => document.body.innerText.includes(w) &&"
-              " Math.max(performance.now() - window.__b.lastKey, 0.001)")
-        ms = page.wait_for_function(js, arg=want, polling="raf", timeout=60_000).json_value()
-        from marimo_dom import wait_idle
-        wait_idle(page, quiet_ms=150)
-        return ms
+        return text_settled(page, f"Intensity at batch {self.steps[target]}:")
 
     def shown_sig(self, target: int) -> str:
         return str(target)
