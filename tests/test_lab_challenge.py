@@ -264,3 +264,14 @@ def test_a_submission_is_graded_at_the_missions_workload():
     easy = C.evaluate_design("mobile", C.starting_design("mobile"), None, 384)
     graded = C.evaluate_design("mobile", C.starting_design("mobile"), *C.graded_workload("mobile", None, 384))
     assert easy.passes and not graded.passes      # the loophole the student walkthrough found
+
+
+def test_the_card_shows_bytes_that_can_move_in_the_time_shown(enumerated):
+    """Time follows the bytes that really move off chip (placed), not the seed's arithmetic
+    bytes: no design moves its off-chip bytes faster than the device's fastest memory."""
+    from ridgeline.hardware import get_hardware
+    t, results = enumerated
+    hw = get_hardware(t.hardware)
+    fastest = max(lv.bandwidth.value for lv in (hw.memory, hw.weight_store) if lv is not None)
+    for r in results:
+        assert 0 < r.offchip_bytes and r.time_s >= r.offchip_bytes / fastest * (1 - 1e-9)

@@ -56,6 +56,7 @@ class DesignResult:
     weights_in: str = "memory"  # or "weight_store": too big beside the activations, from flash
     static_w: float = 0.0       # the device's static power, paid idle or busy
     bound: str = ""             # the whole design's bound where the bytes live (placed)
+    offchip_bytes: float = 0.0  # bytes that really move off chip (placed): what time follows
 
     @property
     def work_unit(self) -> str:
@@ -154,10 +155,10 @@ def _totals(prof) -> dict:
     return {"flops": float(e.flops), "bytes": float(e.arithmetic_bytes), "time_s": float(e.time_s),
             "energy_j": float(e.energy_j), "ridge": float(e.ridge),
             "static_w": float(e.static_w), "dynamic_j": float(e.energy_compute_j + e.energy_memory_j),
-            "bound": str(e.bound)}
+            "bound": str(e.bound), "offchip_bytes": float(e.bytes.total)}
 
 
-_SUMMED = ("flops", "bytes", "time_s", "energy_j", "dynamic_j")
+_SUMMED = ("flops", "bytes", "time_s", "energy_j", "dynamic_j", "offchip_bytes")
 
 
 @lru_cache(maxsize=4096)
@@ -217,7 +218,7 @@ def evaluate_design(track, choices: dict, batch=None, scale=None, floor=None) ->
         ridge=tot["ridge"], rate_hz=rate, time_budget_s=budget_s,
         energy_budget_j=t.power_budget_w / rate, power_budget_w=t.power_budget_w, floor=floor,
         fits=checks["fits"], dtype=dtype, checks=checks, weights_in=cap.weights_in,
-        static_w=tot["static_w"], bound=tot["bound"])
+        static_w=tot["static_w"], bound=tot["bound"], offchip_bytes=tot["offchip_bytes"])
 
 
 def _capacity_reason(cap) -> str:

@@ -310,6 +310,8 @@ def design_markdown(r, track) -> str:
             f"| Energy per run (where the bytes live) | {format_si(r.energy_j, 'J')} | |",
             f"| Work | {format_si(r.flops, u)} | |",
             f"| Bytes, every operand once (arithmetic) | {format_si(r.bytes, 'B')} | |",
+            (f"| Bytes off chip (where they live: what the time and energy follow) | "
+             f"{format_si(_get(r, 'offchip_bytes', r.bytes), 'B')} | |"),
             "", escape_md(story.design_footer(r, track))]
     return "\n".join(out)
 
