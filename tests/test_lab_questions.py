@@ -227,3 +227,19 @@ def test_part3_known_answers():
     # one streaming frame: every weight read once either way -> ~2 op/B both
     r = Q.reveal("tiny", 3, "Stays about the same")
     assert r.correct and r.numbers["standard_intensity"] == pytest.approx(2, rel=0.02)
+
+
+def test_part1_prompt_gives_the_compared_layers_shape_too():
+    """Both halves of Part 1 can be worked out from the prompt: the conv's kernel, stride,
+    channels and positions (or decode attention's cache), from the engine's own op."""
+    from ridgeline.lab.cards import track_layers
+    from ridgeline.ops import Conv2d
+    for t in TRACKS.values():
+        op = {l.name: l.op for l in track_layers(t)}[t.conv_layer]
+        p = Q.questions(t)[0].prompt
+        if isinstance(op, Conv2d):
+            assert f"{op.kernel_h}x{op.kernel_w} conv, stride {op.stride}" in p
+            assert f"{op.in_channels} -> {op.out_channels} channels" in p
+            assert f"{op.out_width} x {op.out_height} output positions" in p
+        else:
+            assert f"{op.seq_len:,}-token KV cache of {op.kv_heads} KV heads" in p

@@ -42,7 +42,14 @@ from ..format import format_ratio, format_si
 from ..ops import Conv2d, Gemm
 from .cards import track_layers
 from .story import judged, ridge_words
-from .swaps import dw_pair, flash_numbers, flash_pair, part3_numbers, track_layers_of  # noqa: F401
+from .swaps import (  # noqa: F401
+    compared_shape,
+    dw_pair,
+    flash_numbers,
+    flash_pair,
+    part3_numbers,
+    track_layers_of,
+)
 from .tracks import Track, get_track, track_profile, workload_kwargs
 
 STAY_BAND = 0.10
@@ -121,8 +128,8 @@ def _prompt1(t: Track) -> str:
             f"the Linear layer {t.linear_layer} in {t.model} on {t.hardware} ({t.dtype}, {nbytes} "
             f"per element). At batch {s['batch']} (M = {s['m']} row{'' if s['m'] == 1 else 's'}: "
             f"{per}) it multiplies an M x K = {s['m']} x {s['k']} input "
-            f"by a K x N = {s['k']} x {s['n']} weight matrix{bias}. Which hits the memory wall: "
-            f"{t.linear_layer} or {other}?\n\n"
+            f"by a K x N = {s['k']} x {s['n']} weight matrix{bias}. {compared_shape(t)} Which hits "
+            f"the memory wall: {t.linear_layer} or {other}?\n\n"
             f"Count every operand (input, weights, output) moved once, or the weights only: "
             f"answers within {NUMBER_TOLERANCE * 100:.0f} % of either convention count.")
 

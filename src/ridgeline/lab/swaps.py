@@ -116,3 +116,15 @@ def flash_numbers(t: Track) -> dict:
 
 #: Track.part3_swap -> the numbers of its Part 3 lock.
 _NUMBERS = {"depthwise": dw_numbers, "flash": flash_numbers}
+
+
+def compared_shape(t) -> str:
+    """The compared layer's shape, so both halves of the question can be worked out."""
+    op = {l.name: l.op for l in track_layers(t)}[t.conv_layer]
+    if isinstance(op, Conv2d):
+        return (f"{t.conv_layer} is a {op.kernel_h}x{op.kernel_w} conv, stride {op.stride}, "
+                f"{op.in_channels} -> {op.out_channels} channels over a W x H = {op.width} x {op.height} "
+                f"input ({op.out_width} x {op.out_height} output positions, batch {op.batch}).")
+    return (f"{t.conv_layer} is decode attention: {op.batch} new tokens, each reading a "
+            f"{op.seq_len:,}-token KV cache of {op.kv_heads} KV heads x {op.head_dim} channels "
+            f"for {op.heads} query heads.")
