@@ -301,7 +301,7 @@ def _(W, card1, charts, layer1, mo, track, views):
     # card, gauge and roofline side by side: one screen of a 1366x768 laptop
     mo.hstack([mo.vstack([mo.md(views.card_markdown(card1, track.work_unit)),
                           charts.gauge_chart(card1)]),
-               charts.roofline_chart(W.roofline(track), highlight=layer1.value,
+               charts.roofline_chart(W.roofline(track), highlight=layer1.value, width=charts.SIDE_WIDTH,
                                      title=f"Roofline: every layer of {track.model} on {track.hardware}")],
               justify="start", gap=2, wrap=True, align="start")
 

@@ -22,6 +22,7 @@ MEMORY, COMPUTE = "memory", "compute"
 BOUND_SCALE = {"domain": [MEMORY, COMPUTE], "range": ["#d62728", "#1f77b4"]}
 PASS_SCALE = {"domain": ["PASS", "FAIL"], "range": ["#2ca02c", "#d62728"]}
 WIDTH, HEIGHT = 520, 300
+SIDE_WIDTH = 420  # a chart beside a card (Part 1): card + gauge | roofline on one 1366 px screen
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,9 @@ def _positive(xs):
 # -- Part 1 and everywhere -------------------------------------------------------------------
 
 def roofline_chart(data: dict, title: str = "Roofline: the layers on the device",
-                   highlight: str | None = None) -> VegaLite:
+                   highlight: str | None = None, width: int = WIDTH) -> VegaLite:
     """The device roof (min(peak, BW x I), from workbench.roofline) with the layers on it;
-    the ``highlight`` layer is ringed."""
+    the ``highlight`` layer is ringed; ``width`` in pixels (narrower beside a card)."""
     u = data.get("work_unit", "FLOP")
     x = _q("intensity", f"Arithmetic intensity ({u}/B, log)", log=True)
     y = _q("attainable", f"Attainable {u}/s (log)", log=True, si=True)
@@ -121,7 +122,7 @@ def roofline_chart(data: dict, title: str = "Roofline: the layers on the device"
                {"x": x, "y": y, "color": _n("bound", "bound", BOUND_SCALE),
                 "tooltip": _tip("layer", "kind", ("intensity", ".3~g"), ("attainable", ".3~s"),
                                 "bound")}),
-    ])
+    ], width=width)
 
 
 def _roofs(data: dict, x: dict, y: dict) -> list[dict]:
