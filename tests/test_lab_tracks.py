@@ -122,9 +122,11 @@ def test_vision_crises_break_the_mission():
     mob = crisis("mobile")
     assert mob["FLOPs cut by depthwise-separable in features.17 (x)"] == pytest.approx(
         1 / (1 / 320 + 1 / 9), rel=0.02)                          # 1/C_out + 1/K^2 (S41)
-    # depthwise 3x3, stride 1: 2.K^2/(s.(1 + 1)) = 9 op/B in int8 (DATA.md D.3)
-    assert mob["depthwise features.3.dw intensity (op/B)"] == pytest.approx(9, rel=0.02)
-    assert mob["depthwise features.3.dw intensity (op/B)"] < mob["ridge vs LPDDR5X, int8 (op/B)"] / 50
+    # depthwise 3x3, stride 1: 2.K^2/(s.(1 + 1)) = 9 op/B in int8 (DATA.md D.3) - the lesson,
+    # kept off the crisis table (it is Part 3's lock) and checked from the engine here
+    dw = float(track_profile("mobile").layer("features.3.dw").intensity)
+    assert dw == pytest.approx(9, rel=0.02) and dw < mob["ridge vs LPDDR5X, int8 (op/B)"] / 50
+    assert not any("intensity" in k and ("dw" in k or "twin" in k) for k in mob)
 
 
 def test_bad_slider_values_raise_one_sentence():
