@@ -448,3 +448,17 @@ def test_design_chart_shades_only_passing_mixes(key):
     assert shaded == {r["label"] for r in V.design_rows(results) if r["passes"]}
     inside = [r for r in results if r.checks["power"] and r.checks["intensity"]]
     assert all(V.design_rows([r])[0]["label"] not in shaded for r in inside if not r.passes)
+
+
+@pytest.mark.parametrize("key", list(T.TRACKS))
+def test_a_layer_has_one_colour_in_both_part2_charts(key):
+    """The growth chart colours each layer as the instant trajectory plot does
+    (instant_part2: PALETTE by the track's trajectory_layers order)."""
+    from ridgeline.lab.instant import PALETTE
+    track = T.get_track(key)
+    spec = json.loads(charts.growth_chart(W.trajectory(track), track.scale_label,
+                                          palette=PALETTE)._mime_()[1])
+    scale = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["domain"] == list(track.trajectory_layers)
+    assert scale["range"] == [PALETTE[list(track.trajectory_layers).index(n) % len(PALETTE)]
+                              for n in scale["domain"]]

@@ -421,7 +421,8 @@ def _(W, batch2, scale2_at, track):
 
 @app.cell(hide_code=True)
 def _(charts, sweep2, track):
-    charts.growth_chart(sweep2, track.scale_label)
+    from ridgeline.lab.instant import PALETTE as _PALETTE  # the instant plot's colours
+    charts.growth_chart(sweep2, track.scale_label, palette=_PALETTE)
 
 
 @app.cell(hide_code=True)

@@ -270,13 +270,20 @@ def break_marks(breaks: dict) -> list[dict]:
     return out
 
 
-def growth_chart(traj: dict, label: str) -> VegaLite:
-    """FLOPs and bytes of each layer relative to the smallest value: who grows faster."""
+def growth_chart(traj: dict, label: str, palette=None) -> VegaLite:
+    """FLOPs and bytes of each layer relative to the smallest value: who grows faster.
+    ``palette``: colours in the trajectory's layer order (the instant plot's), so a layer has
+    one colour in both charts."""
+    color = _n("layer", "layer")
+    if palette:
+        order = list(dict.fromkeys(r["layer"] for r in traj["growth"]))
+        color["scale"] = {"domain": order, "range": [palette[i % len(palette)]
+                                                     for i in range(len(order))]}
     return _top("FLOPs and bytes growth", [
         _layer(traj["growth"], {"type": "line"},
                {"x": _q("value", f"{label} (log)", log=True, si=True),
                 "y": _q("ratio", "growth (× at the smallest value, log)", log=True, si=True),
-                "color": _n("layer", "layer"), "strokeDash": _n("quantity", "quantity"),
+                "color": color, "strokeDash": _n("quantity", "quantity"),
                 "tooltip": _tip("layer", "quantity", ("value", ",.0f"), ("ratio", ".3~g"))}),
     ], height=220)
 
