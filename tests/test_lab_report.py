@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from ridgeline.format import format_si
 from ridgeline.lab import challenge as C
+from ridgeline.lab import entries as E
 from ridgeline.lab import questions as Q
 from ridgeline.lab import tracks as T
-from ridgeline.lab import views as V
 from ridgeline.lab.ledger import Ledger
 from ridgeline.lab.report import fenced, md_cell, report_json, report_json_bytes, report_markdown
 
@@ -52,9 +52,9 @@ def filled(tmp_path):
     for v in (16, 256, 300, 320, 1024):
         led.append("probe", "cloud", {"part": 2, "value": v, "answer": "memory"})
     first = C.evaluate_design(cloud, C.starting_design(cloud))
-    led.append("design", "cloud", V.design_payload(first, None, None, 20))
+    led.append("design", "cloud", E.design_payload(first, None, None, 20))
     final = C.evaluate_design(cloud, C.starting_design(cloud), batch=64)
-    led.append("design", "cloud", V.design_payload(final, 64, None, 20))
+    led.append("design", "cloud", E.design_payload(final, 64, None, 20))
     led.append("reflection", "cloud", {"part": 3, "text": HOSTILE})
     r1t, _ = right_and_wrong(tiny, 1)
     lock(led, tiny, 1, r1t, 12345.0, grade=False)  # stored without a verdict: graded now

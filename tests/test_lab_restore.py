@@ -3,7 +3,7 @@
 import pytest
 
 from ridgeline.lab import challenge as C
-from ridgeline.lab import views
+from ridgeline.lab import entries, views
 from ridgeline.lab.tracks import TRACKS
 
 
@@ -14,7 +14,7 @@ def test_restored_design_is_the_submitted_one(key):
     fresh = views.restored_design(t, None)
     assert fresh["choices"] == {s.name: C.starting_design(t)[s.name] for s in C.toolkit_slots(t)}
     assert fresh["floor"] == t.intensity_floor
-    payload = views.design_payload(passing, fresh["batch"], fresh["scale"], 7.5)
+    payload = entries.design_payload(passing, fresh["batch"], fresh["scale"], 7.5)
     back = views.restored_design(t, {"payload": payload})
     assert back["choices"] == {s.name: passing.choices[s.name] for s in C.toolkit_slots(t)}
     assert (back["batch"], back["scale"], back["floor"]) == (fresh["batch"], fresh["scale"], 7.5)

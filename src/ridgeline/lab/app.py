@@ -579,13 +579,13 @@ def _(C, batch3, choices3, scale3, track):
 
 
 @app.cell(hide_code=True)
-def _(C, batch3, mix3_w, mo, record, scale3, set_design_rev, track, views):
+def _(C, batch3, entries, mix3_w, mo, record, scale3, set_design_rev, track):
     def _submit(count):
         # the mix the browser shows (a move not yet saved is sent when Submit is pressed),
         # graded at the mission's workload: the sliders explore
         _b, _s = C.graded_workload(track, batch3.value, scale3.value)
         _r = C.evaluate_design(track, mix3_w.current_choices(), _b, _s)
-        record("design", track.key, views.design_payload(_r, _b, _s, _r.floor))
+        record("design", track.key, entries.design_payload(_r, _b, _s, _r.floor))
         set_design_rev(lambda r: r + 1)
         return (count or 0) + 1
 

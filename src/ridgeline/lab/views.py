@@ -285,12 +285,6 @@ def restored_design(track, submitted: dict | None) -> dict:
     return out
 
 
-def design_payload(result, batch, scale, floor) -> dict:
-    """What the ledger stores for a submitted design (entries.design_payload owns the shape)."""
-    from .entries import design_payload as payload
-    return payload(result, batch, scale, floor)
-
-
 def design_markdown(r, track) -> str:
     """Live PASS/FAIL with reasons and the numbers that decide it."""
     u = getattr(r, "work_unit", track.work_unit)
