@@ -53,7 +53,7 @@ def test_before_any_lock_no_workbench_exists(monkeypatch, tmp_path):
     html, defs = run(monkeypatch, tmp_path / "l.jsonl")
     for name in ("lock1", "lock2", "lock3", "questions", "track"):
         assert name in defs
-    for name in ("layer1", "card1", "batch2", "traj", "probe_form", "mix3", "submit3",
+    for name in ("layer1", "layer1_name", "batch2", "traj", "probe_form", "mix3", "submit3",
                  "reflect1"):
         assert name not in defs, f"{name} exists before the lock"
     assert html.count("Lock your prediction to open the workbench") == 3
@@ -85,7 +85,7 @@ def test_every_part_opens_after_its_lock(monkeypatch, tmp_path, title):
     led.append("design", track.key,
                E.design_payload(C.evaluate_design(track, C.starting_design(track)), None, None, 20))
     html, defs = run(monkeypatch, led.path, title)
-    for name in ("layer1", "card1", "batch2", "scale2", "traj", "game", "mix3", "design3",
+    for name in ("layer1", "layer1_name", "batch2", "scale2", "traj", "game", "mix3", "design3",
                  "submit3", "submitted", "reflect1", "reflect2", "reflect3"):
         assert name in defs, name
     assert html.count("Locked at ") == 3
@@ -112,14 +112,18 @@ def test_every_part_opens_after_its_lock(monkeypatch, tmp_path, title):
     # every part's reveal, each after its workbench task; the whole trajectory after the probes
     assert verdicts(html) == 3 and "The reveal appears after" not in html
     assert "curve, and where it crosses the ridge, appear after" not in html
-    for text in ("MACs", "FLOPs", "Intensity", "Ridge", "Bound", "Time", "Energy", "Batch",
-                 track.scale_label, "Math peek", "The stakeholder challenge",
+    for text in ("Batch", track.scale_label, "Math peek", "The stakeholder challenge",
                  "What the engine says of the trade-off", "Submit design",
                  "Reveal", "Save reflection", "Download report (JSON)",
                  "Download report (Markdown)"):
         assert text in html, text
     assert mix.current_choices() == {s.name: C.starting_design(track)[s.name]
                                      for s in C.toolkit_slots(track)}
+    # Part 1's instant Layer picker starts on the track's Linear layer (lab/instant_part1.py)
+    assert defs["layer1_name"] == track.linear_layer == defs["layer1_w"].current_choices()["Layer"]
+    p1 = defs["layer1_w"]  # its card is the widget's, sent as its table (like Part 3's)
+    for text in ("MACs", "FLOPs", "Intensity", "Ridge", "Bound", "Time", "Energy"):
+        assert text in p1.table[p1.index]["card"], text
     # the workbench sliders start on one of their own stops
     assert defs["batch2"].value in defs["batch2"].steps
     assert defs["scale3"].value == V.slider_default(track, track.scale_param, part=3)

@@ -280,36 +280,34 @@ def _(lock1, lock_view, locked1, questions):
 
 
 @app.cell(hide_code=True)
-def _(T, locked1, mo, track):
+def _(locked1, mo, track):
     mo.stop(locked1 is None)
-    layer1 = mo.ui.dropdown(options=T.layer_names(track), value=track.linear_layer,
-                            label="Layer")
+    # The Layer picker, the card, its gauge and the roofline of every layer answer in the
+    # browser from a table the engine computed for every layer (lab/instant_part1.py);
+    # Python hears the chosen layer. A reload restores it from the query string
+    from ridgeline.lab.instant_part1 import layer_table as _layer_table
+    from ridgeline.lab.instant_part3 import InstantMix as _InstantMix
+    _table = _layer_table(track)
+    layer1_w = _InstantMix(_table, _table.parse(mo.query_params().get(f"{track.key}-layer")))
+    layer1 = mo.ui.anywidget(layer1_w)
     peek1 = mo.ui.switch(label="Math peek")
     mo.vstack([mo.md("### Workbench: Layer Profiler"),  # shown where defined (see Part 2)
-               mo.hstack([layer1, peek1], justify="start", gap=2)])
-    return layer1, peek1
+               layer1, peek1])
+    return layer1, layer1_w, peek1
 
 
 @app.cell(hide_code=True)
-def _(W, layer1, track):
-    card1 = W.layer_card(track, layer1.value)
-    return (card1,)
+def _(layer1, layer1_w, mo, track):
+    layer1.index  # noqa: B018 - re-run when the browser saves a layer
+    mo.query_params()[f"{track.key}-layer"] = str(layer1_w.index)
+    layer1_name = layer1_w.current_choices()["Layer"]  # never layer1.value: it holds the table
+    return (layer1_name,)
 
 
 @app.cell(hide_code=True)
-def _(W, card1, charts, layer1, mo, track, views):
-    # card, gauge and roofline side by side: one screen of a 1366x768 laptop
-    mo.hstack([mo.vstack([mo.md(views.card_markdown(card1, track.work_unit)),
-                          charts.gauge_chart(card1)]),
-               charts.roofline_chart(W.roofline(track), highlight=layer1.value, width=charts.SIDE_WIDTH,
-                                     title=f"Roofline: every layer of {track.model} on {track.hardware}")],
-              justify="start", gap=2, wrap=True, align="start")
-
-
-@app.cell(hide_code=True)
-def _(W, layer1, mo, peek1, track, views):
+def _(W, layer1_name, mo, peek1, track, views):
     mo.stop(not peek1.value)
-    mo.md(views.peek_markdown(W.math_peek(track, layer1.value),
+    mo.md(views.peek_markdown(W.math_peek(track, layer1_name),
                               ("layer", "energy", "roofline", "gemm", "conv", "attention")))
 
 
