@@ -16,7 +16,7 @@ never imports the recipe registry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -65,6 +65,11 @@ class Capacity:
         if self.weights_in == "weight_store":
             ok = ok & (self.weights_bytes <= self.weight_store_bytes)
         return ok
+
+    def at(self, index, shape) -> Capacity:
+        """The check at one point of a vectorized sweep (see :meth:`Estimate.at`)."""
+        pick = lambda x: np.broadcast_to(x, shape)[index].item() if np.ndim(x) else x
+        return replace(self, **{f.name: pick(getattr(self, f.name)) for f in fields(self)})
 
     def message(self) -> str:
         gb = lambda b: f"{float(np.max(b)) / 1e9:.3g} GB"

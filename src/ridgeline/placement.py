@@ -26,7 +26,7 @@ a tensor read again much later (a skip connection) is charged to memory as it is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -47,6 +47,9 @@ class Placement:
     outputs: object = 0.0
     scratch: object = 0.0
     reason: str = "off chip"
+    #: (reason, where it holds) per rule, kept only in a sweep whose points differ: the reason
+    #: above names every rule that holds somewhere; :func:`placement_at` gives one point's
+    masks: tuple = field(default=(), compare=False, repr=False)
 
 
 OFF_CHIP = Placement()
@@ -108,7 +111,7 @@ def place(layers, onchip_elements) -> list[Placement]:
         handed = ops.minimum(acts[i - 1][1], acts[i][0])  # the producer's output the consumer reads
         out[i]["inputs"] = ops.where(on, ops.share(handed, acts[i][0]), 0.0)
         out[i - 1]["outputs"] = ops.where(on, ops.share(handed, acts[i - 1][1]), 0.0)
-        out[i]["reasons"].append(reason)
+        out[i]["reasons"].append((reason, on))
     for k, (_, _, scratch) in enumerate(acts):
         if ops.any(scratch):
             out[k]["scratch"] = ops.where(scratch <= onchip_elements, 1.0, 0.0)
@@ -144,5 +147,16 @@ def _scalar(x):
 
 
 def _placement(d: dict) -> Placement:
-    reason = ", ".join(dict.fromkeys(d["reasons"])) or "off chip"
-    return Placement(_scalar(d["inputs"]), _scalar(d["outputs"]), _scalar(d["scratch"]), reason)
+    reason = ", ".join(dict.fromkeys(r for r, _ in d["reasons"])) or "off chip"
+    masks = tuple(d["reasons"]) if any(np.ndim(m) for _, m in d["reasons"]) else ()
+    return Placement(_scalar(d["inputs"]), _scalar(d["outputs"]), _scalar(d["scratch"]), reason,
+                     masks)
+
+
+def placement_at(p: Placement, index, shape) -> Placement:
+    """The placement at one point of a sweep's grid (``shape``): its shares there, and the
+    rules that hold there (the sweep's ``reason`` names those that hold anywhere)."""
+    at = lambda x: float(np.broadcast_to(x, shape)[index]) if np.ndim(x) else x
+    reason = p.reason if not p.masks else (
+        ", ".join(dict.fromkeys(r for r, m in p.masks if at(m))) or "off chip")
+    return Placement(at(p.inputs), at(p.outputs), at(p.scratch), reason)

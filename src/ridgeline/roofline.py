@@ -11,7 +11,7 @@ power at a rate = P_static + (E_compute + E_memory) x rate      (Estimate.power_
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -20,6 +20,7 @@ from .energy import op_energy
 from .errors import RidgelineError
 from .hardware import Hardware, get_hardware
 from .ops.base import DEFAULT_MEMORY_MODEL, Traffic, check_memory_model
+from .placement import placement_at
 
 WEIGHT_PLACEMENTS = ("memory", "weight_store")
 
@@ -56,6 +57,26 @@ class Estimate:
     arithmetic_bytes: float | None = None  # compulsory bytes: every operand once (the seed's)
     placement: dict = field(default_factory=dict, compare=False)
     extra: dict = field(default_factory=dict, compare=False)
+    #: (the placement pass's result, FlashAttention's on-chip tile bytes) under ``placed``:
+    #: what :meth:`at` needs to say where the bytes live at one point of a sweep
+    site: tuple = field(default=(), compare=False, repr=False)
+
+    def at(self, index, shape) -> Estimate:
+        """This estimate at one point of a vectorized sweep: ``shape`` is the grid (the
+        broadcast of the workload's arrays), ``index`` the point. Every number is the one a
+        scalar run at that point gives, and so is where the bytes live (``placement``)."""
+        pick = lambda x: np.broadcast_to(x, shape)[index].item() if np.ndim(x) else x
+        skip = ("bytes", "placement", "site", "extra")
+        out = replace(self, **{f.name: pick(getattr(self, f.name)) for f in fields(self)
+                               if f.name not in skip},
+                      bytes=Traffic(**{f.name: pick(getattr(self.bytes, f.name))
+                                       for f in fields(Traffic)}), site=())
+        if not self.site:
+            return out
+        placed, tiles = self.site
+        return replace(out, placement=_lives(
+            None if placed is None else placement_at(placed, index, shape),
+            self.memory_model, self.weights_in, bool(pick(tiles) > 0)))
 
     @property
     def intensity(self):
@@ -140,7 +161,8 @@ class Estimate:
             energy_compute_j=add("energy_compute_j"), energy_memory_j=add("energy_memory_j"),
             energy_static_j=add("energy_static_j"), params=add("params"),
             onchip_bytes=add("onchip_bytes"),
-            arithmetic_bytes=self._arith_bytes() + other._arith_bytes(), placement={}, extra={})
+            arithmetic_bytes=self._arith_bytes() + other._arith_bytes(), placement={}, extra={},
+            site=())
 
     def _arith_bytes(self):
         return self.bytes.total if self.arithmetic_bytes is None else self.arithmetic_bytes
@@ -283,7 +305,8 @@ def estimate(op, hardware="h100-sxm", dtype="bf16", memory_model=DEFAULT_MEMORY_
         params=op.params() * count, static_w=static_w, onchip_bytes=onchip_bytes,
         offchip_bandwidth=hw.bandwidth,
         arithmetic_bytes=compulsory.total * scale,
-        placement=_lives(placement, memory_model, weights_in, bool(np.any(tiles > 0))))
+        placement=_lives(placement, memory_model, weights_in, bool(np.any(tiles > 0))),
+        site=(placement, tiles) if memory_model == "placed" else ())
 
 
 def _same_as_compulsory(op, memory_model: str) -> bool:
@@ -343,4 +366,4 @@ def total(estimates) -> Estimate:
     return replace(
         first, name="total", kind="total", count=1, bytes=traffic,
         arithmetic_bytes=sum((e._arith_bytes() for e in rest), first._arith_bytes()),
-        placement={}, extra={}, **{a: fold(a) for a in _EXTENSIVE})
+        placement={}, extra={}, site=(), **{a: fold(a) for a in _EXTENSIVE})
