@@ -6,6 +6,7 @@ pierce it, ``page.evaluate`` does not, so the JS below walks the shadow roots it
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from servers import FIXTURES
@@ -67,33 +68,43 @@ def shows(page, row: dict) -> bool:
 
 MIX_APP: Path = FIXTURES / "mix_app.py"
 
-# The mix widget's visible state: the row shown (data-mix), each select's value and the
-# selected option's text, the card, the summary line and the marker.
+#: The legend of Part 3's toolkit (MixTable's default label): the mix widget read when none
+#: is named (the lab also has Part 1's Layer picker, an InstantMix with its own legend).
+MIX_LEGEND = "Operators, one per slot"
+
+# The visible state of the mix widget whose legend is ``legend`` (default: Part 3's): the row
+# shown (data-mix), each select's value and the selected option's text, the card, the summary
+# line and the marker.
 MIX_STATE_JS = """
-() => {
+(legend) => {
+  legend = legend || DEFAULT_LEGEND;
   const find = (root) => {
-    const hit = root.querySelector('.rl-mix');
+    const hit = [...root.querySelectorAll('.rl-mix')].find(
+      (w) => w.querySelector('legend').textContent === legend);
     if (hit) return hit;
     for (const el of root.querySelectorAll('*')) {
       if (el.shadowRoot) { const h = find(el.shadowRoot); if (h) return h; }
     }
     return null;
   };
-  let w = window.__rlMix;  // cached: the bench samples this every frame
-  if (!w || !w.isConnected) w = window.__rlMix = find(document);
+  const seen = window.__rlMix = window.__rlMix || {};  // cached: the bench samples every frame
+  let w = seen[legend];
+  if (!w || !w.isConnected) w = seen[legend] = find(document);
   if (!w) return null;
   const sel = [...w.querySelectorAll('select')], m = w.querySelector('[data-m]');
-  return {index: w.dataset.mix === undefined ? null : Number(w.dataset.mix),
+  return {legend: w.querySelector('legend').textContent,
+          index: w.dataset.mix === undefined ? null : Number(w.dataset.mix),
           picks: sel.map(s => Number(s.value)),
           chosen: sel.map(s => s.selectedOptions[0] ? s.selectedOptions[0].textContent : ''),
           card: w.querySelector('.rl-card').innerHTML, output: w.querySelector('output').textContent,
           marker: m ? m.getAttribute('transform') : null};
 }
-"""
+""".replace("DEFAULT_LEGEND", json.dumps(MIX_LEGEND))
 
 
-def mix_state(page) -> dict | None:
-    return page.evaluate(MIX_STATE_JS)
+def mix_state(page, legend: str | None = None) -> dict | None:
+    """The state of the mix widget whose legend is ``legend`` (default: Part 3's toolkit)."""
+    return page.evaluate(MIX_STATE_JS, legend)
 
 
 def operator_select(scope, slot: str):
@@ -106,10 +117,11 @@ def mix_expected(page, table, i: int) -> dict:
     row = table.rows[i]
     x, y = row["marker"]
     return {"index": i, "picks": row["pick"], "card": page.evaluate(NORMALIZE_JS, row["card"]),
+            "legend": table.label,
             "output": row["label"], "marker": f"translate({_js_number(x)} {_js_number(y)})",
             "chosen": [table.choices[i][s["name"]] for s in table.slots]}
 
 
 def mix_shows(page, table, i: int) -> bool:
-    s, want = mix_state(page), mix_expected(page, table, i)
+    s, want = mix_state(page, table.label), mix_expected(page, table, i)
     return s is not None and all(s[k] == want[k] for k in want)

@@ -104,6 +104,25 @@ def card_value(text: str, label: str, unit: str) -> float:
     raise ValueError(f"no card row {label!r} with unit {unit!r} in:\n{text[:3000]}")
 
 
+def layer_select(page: Page) -> Locator:
+    """Part 1's Layer picker: the native <select> of its instant widget (lab/instant_part1.py)."""
+    return operator_select(part(page, 1), "Layer")
+
+
+def chosen_layer(page: Page) -> str:
+    """The layer shown in Part 1's picker (the selected option's text)."""
+    return layer_select(page).evaluate("s => s.selectedOptions[0].textContent")
+
+
+def pick_layer(page: Page, layer: str) -> None:
+    """Choose ``layer`` in Part 1's picker (its card changes in the browser at once), then wait
+    until Python holds it (the debounced save's run)."""
+    mark = run_mark(page)
+    if chosen_layer(page) != layer:
+        layer_select(page).select_option(label=layer, timeout=TIMEOUT_MS)
+        wait_idle(page, mark=mark)
+
+
 def card_bound(text: str) -> str:
     m = re.search(r"\b(memory|compute)[- ]bound\b", text)
     if not m:

@@ -9,9 +9,11 @@ modules), within the page's formatting (3 significant figures).
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
+import time
 
 import pytest
 
@@ -22,13 +24,16 @@ from lab_ui import (
     build_design,
     card_bound,
     card_value,
+    chosen_layer,
     chosen_operator,
     commit_probe,
+    layer_select,
     lock,
     numbers_after,
     open_lab,
     part,
     part_text,
+    pick_layer,
     pick_track,
     plot_signature,
     probes_used,
@@ -42,7 +47,6 @@ from marimo_dom import (
     fill_text,
     form,
     run_mark,
-    select,
     set_slider,
     set_switch,
     slider_value,
@@ -125,6 +129,12 @@ def check_card(text, est, unit):
     assert card_bound(text) == str(est.bound)
 
 
+def html_lines(fragment: str) -> str:
+    """The text of an HTML fragment (a widget's card), one element's text per line."""
+    return "\n".join(html.unescape(t.strip()) for t in re.split(r"<[^>]+>", fragment)
+                     if t.strip())
+
+
 def geometric(lo, hi, n=5):
     """``n`` whole values spread geometrically over [lo, hi] (a fair bracketing strategy)."""
     return sorted({round(lo * (hi / lo) ** (i / (n - 1))) for i in range(n)})
@@ -173,7 +183,8 @@ class TestTrack:
             assert submit_enabled(part(p, n), "Lock prediction"), f"part {n}: no lock button"
         card_lines = {ln.strip() for ln in part_text(p, 1).splitlines()}
         assert not card_lines & set(CARD_LABELS), "profiler card shown before the lock"
-        assert part(p, 1).locator("marimo-dropdown").count() == 0, "Layer picker before the lock"
+        assert part(p, 1).get_by_role("combobox", name="Layer", exact=True).count() == 0, \
+            "Layer picker before the lock"
         assert form(part(p, 2), "Commit probe").count() == 0
         assert p.get_by_role("button", name="Submit design").count() == 0
 
@@ -213,8 +224,39 @@ class TestTrack:
     def test_card_matches_engine(self, flow):
         p, t = flow.page, flow.track
         for layer in (t.conv_layer, t.linear_layer):
-            select(part(p, 1), "Layer", layer, page=p)
+            pick_layer(p, layer)
             check_card(part_text(p, 1), engine_layer(t, layer), t.work_unit)
+
+    def test_instant_layer_picker_answers_in_the_browser_and_a_reload_keeps_it(self, flow):
+        """Part 1's Layer picker is an instant widget (lab/instant_part1.py): another layer's
+        card, with the engine's numbers, is on screen one frame after the pick (no kernel round
+        trip), Python hears the pick, and a reload brings it back (the query string)."""
+        from ridgeline.lab.cards import layer_card
+        from ridgeline.lab.instant_part1 import layer_table
+        p, t = flow.page, flow.track
+        table = layer_table(t)
+        layer = t.conv_layer if chosen_layer(p) != t.conv_layer else t.linear_layer
+        i = [c["Layer"] for c in table.choices].index(layer)
+        mark = run_mark(p)
+        layer_select(p).select_option(label=layer)
+        p.wait_for_function("() => true", polling="raf")  # one frame later
+        assert instant.mix_shows(p, table, i), instant.mix_state(p, table.label)
+        card = html_lines(instant.mix_state(p, table.label)["card"])
+        # the lab's engine card for that layer (cards.layer_card), written to 3 s.f.; then every
+        # row against ridgeline.profile itself
+        assert card_value(card, "Intensity", f"{t.work_unit}/B") == pytest.approx(
+            layer_card(t, layer)["intensity"], rel=REL)
+        check_card(card, engine_layer(t, layer), t.work_unit)
+        wait_idle(p, mark=mark)  # the debounced save reached Python, which wrote the URL
+        assert f"{t.key}-layer={i}" in p.url
+        p.reload()
+        open_lab(p, p.url)
+        pick_track(p, t.title)
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while not instant.mix_shows(p, table, i):
+            assert time.monotonic() < deadline, instant.mix_state(p, table.label)
+            time.sleep(0.1)
+        assert chosen_layer(p) == layer
 
     def test_math_peek_shows_the_formula(self, flow):
         p = flow.page
@@ -359,7 +401,7 @@ class TestTrack:
             assert title in text, f"{title!r} vanished after saving hostile text"
         saved = [e for e in flow.entries("reflection") if e["payload"]["part"] == 1]
         assert saved and saved[-1]["payload"]["text"] == HOSTILE
-        select(part(p, 1), "Layer", flow.track.conv_layer, page=p)  # the page still works
+        pick_layer(p, flow.track.conv_layer)  # the page still works
         check_card(part_text(p, 1), engine_layer(flow.track, flow.track.conv_layer),
                    flow.track.work_unit)
 

@@ -33,7 +33,7 @@ from .tracks import get_track, layer_names
 from .views import card_markdown
 
 SLOT = "Layer"                                   # the select's name (its accessible label)
-LEGEND = "Layer Profiler: pick a layer of the model"
+LEGEND = "Pick a layer of the model"
 BOUND_COLOR = {"memory": "#d62728", "compute": "#1f77b4"}  # charts.BOUND_SCALE
 WIDTH, HEIGHT = 470, 320                         # the roofline beside the card (1366 px screen)
 
@@ -71,7 +71,8 @@ def card_html(card: dict, unit: str, md=None) -> str:
     return (f'{table}<p class="rl-gauge-title">Gauge: intensity vs ridge '
             f"({esc(card['bound'])}-bound)</p>"
             + gauge_html(card["gauge_log_fraction"], card["bound"], text)
-            + f'<p class="rl-gauge-scale"><span>ridge ÷ 1000</span><span>{esc(ridge)}</span></p>'
+            + '<p class="rl-gauge-scale"><span>ridge ÷ 1000</span><span>log scale</span>'
+            '<span>ridge</span></p>'
             f"<p>{esc(text)}</p>")
 
 
@@ -103,7 +104,7 @@ def roofline_svg(t, roof: dict, ax: LogAxes, first) -> str:
     u = roof["work_unit"]
     parts = axes_svg(ax, f"Arithmetic intensity ({u}/B, log)", f"Attainable {u}/s (log)",
                      y_unit="")
-    parts += _roofs(ax, roof, u) + _dots(ax, roof, u) + _legend(ax)
+    parts += _roofs(ax, roof, u) + _dots(ax, roof, u) + _legend(ax, roof["ridges"])
     parts.append(f'<g data-m="0" transform="translate({first[0]} {first[1]})">'
                  '<circle r="9" fill="none" stroke="#000" stroke-width="2.5">'
                  '<title>the chosen layer</title></circle></g>')
@@ -116,16 +117,18 @@ def _roofs(ax: LogAxes, roof: dict, unit: str) -> list[str]:
     out = []
     for k, r in enumerate(roof["ridges"]):
         pts = [p for p in roof["roofs"] if p["level"] == r["level"]]
-        dash = ' stroke-dasharray="6 3"' if k else ""
         out.append(f'<path d="{ax.path([p["intensity"] for p in pts], [p["attainable"] for p in pts])}" '
-                   f'fill="none" stroke="#444" stroke-width="1.5"{dash}>'
+                   f'fill="none" stroke="#444" stroke-width="1.5"{_dash(k)}>'
                    f'<title>roof vs {esc(r["level"])}</title></path>')
         x = ax.x(r["ridge"])
         out.append(f'<line x1="{x}" x2="{x}" y1="{top}" y2="{bottom}" stroke="#888" '
                    f'stroke-dasharray="4 4"/><text x="{x}" dx="-3" y="{bottom - 6 - 13 * k}" '
                    f'text-anchor="end" fill="#666">{esc(r["label"])} '
                    f'{esc(format_ratio(r["ridge"], unit + "/B"))}</text>')
-    return out
+    y = ax.y(roof["peak"])
+    peak = (f'<text x="{ax.width - MARGIN["right"] - 4}" y="{y - 5}" text-anchor="end" '
+            f'fill="#666">peak {esc(format_si(roof["peak"], unit + "/s"))}</text>')
+    return [*out, peak]
 
 
 def _dots(ax: LogAxes, roof: dict, unit: str) -> list[str]:
@@ -137,9 +140,20 @@ def _dots(ax: LogAxes, roof: dict, unit: str) -> list[str]:
             '</circle>' for p in roof["points"]]
 
 
-def _legend(ax: LogAxes) -> list[str]:
-    """Which colour is which bound, top left inside the frame."""
+def _legend(ax: LogAxes, ridges) -> list[str]:
+    """Which colour is which bound and, with several memory levels, which line is whose roof:
+    top left inside the frame (under the roof's slope, where no layer sits)."""
     x, y = MARGIN["left"] + 8, MARGIN["top"] + 12
-    return [f'<circle cx="{x}" cy="{y + 14 * k}" r="3.5" fill="{c}"/>'
-            f'<text x="{x + 8}" y="{y + 4 + 14 * k}">{b}-bound</text>'
-            for k, (b, c) in enumerate(BOUND_COLOR.items())]
+    out = [f'<circle cx="{x}" cy="{y + 14 * k}" r="3.5" fill="{c}"/>'
+           f'<text x="{x + 8}" y="{y + 4 + 14 * k}">{b}-bound</text>'
+           for k, (b, c) in enumerate(BOUND_COLOR.items())]
+    y += 14 * len(BOUND_COLOR)
+    return out + ([f'<line x1="{x - 5}" x2="{x + 5}" y1="{y + 14 * k}" y2="{y + 14 * k}" '
+                   f'stroke="#444" stroke-width="1.5"{_dash(k)}/><text x="{x + 8}" '
+                   f'y="{y + 4 + 14 * k}">roof vs {esc(r["level"])}</text>'
+                   for k, r in enumerate(ridges)] if len(ridges) > 1 else [])
+
+
+def _dash(k: int) -> str:
+    """The first level's roof is solid, the others dashed."""
+    return ' stroke-dasharray="6 3"' if k else ""
