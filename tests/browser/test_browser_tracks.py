@@ -35,7 +35,6 @@ from lab_ui import (
     part_text,
     pick_layer,
     pick_track,
-    plot_signature,
     probes_used,
     wait_part_text,
 )
@@ -324,18 +323,35 @@ class TestTrack:
         assert instant.shows(p, table.rows[table.start])
         wait_idle(p)
 
-    def test_batch_slider_changes_card_and_plots(self, flow):
+    def test_instant_batch_slider_switches_pages(self, flow):
+        """Part 2's batch is the instant widget's second slider: End shows the last batch's
+        page (card and plot) at the same scale stop at once, the engine's numbers there; then
+        Python hears it (the text under the widget follows); Home and arrows come back."""
+        from ridgeline.lab.instant_part2 import part2_pages
+        from ridgeline.lab.probes import instant_gate
+        from ridgeline.lab.workbench import new_game
         p, t = flow.page, flow.track
-        if t.sliders["batch"][1] == t.sliders["batch"][0]:
-            pytest.skip("this track has one batch value")
-        scope = part(p, 2)
-        lo, hi, default = t.sliders["batch"]
-        card0, plot0 = instant.state(p)["card"], plot_signature(scope)
-        target = hi if default < hi else lo
-        assert set_slider(p, scope, "Batch", target) != default
-        assert instant.state(p)["card"] != card0, "moving Batch changed no card"
-        assert plot_signature(part(p, 2)) != plot0, "moving Batch did not redraw the plots"
-        set_slider(p, part(p, 2), "Batch", default)
+        game = new_game(t)
+        for v in flow.probes:
+            game = game.probe(v)
+        pages = part2_pages(t, **instant_gate(game, t))
+        rng = part(p, 2).get_by_role("slider", name="Batch", exact=True)
+        assert rng.count() == 1, "no instant Batch slider in Part 2"
+        at = instant.state(p)["index"]   # the scale stop: kept while the batch moves
+        assert instant.shows(p, pages.pages[pages.start].rows[at])
+        text0, mark = part_text(p, 2), run_mark(p)
+        rng.focus()
+        p.keyboard.press("End")
+        assert instant.shows(p, pages.pages[-1].rows[at]), "End did not show the last batch's row"
+        assert rng.get_attribute("aria-valuetext") == pages.arias[-1]
+        wait_idle(p, mark=mark)
+        if len(pages.pages) > 1:
+            assert part_text(p, 2) != text0, "Python did not hear the new batch"
+        p.keyboard.press("Home")
+        for _ in range(pages.start):
+            p.keyboard.press("ArrowRight")
+        assert instant.shows(p, pages.pages[pages.start].rows[at])
+        wait_idle(p)
 
     def test_part3_design_passes(self, flow):
         from ridgeline.lab import challenge

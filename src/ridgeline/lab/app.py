@@ -25,8 +25,9 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
+    from ridgeline.lab import warm
     from ridgeline.lab import workbench as W
-    return (W,)
+    return W, warm
 
 
 @app.cell(hide_code=True)
@@ -104,8 +105,10 @@ def _(T, mo):
 
 
 @app.cell(hide_code=True)
-def _(T, track_picker):
+def _(T, track_picker, warm):
     track = T.get_track(track_picker.value)
+    from ridgeline.lab.instant_part2 import part2_pages as _pages
+    warm.ahead(_pages, track.key)  # Part 2's pages, ready long before the student is
     return (track,)
 
 
@@ -357,38 +360,38 @@ def _(lock2, lock_view, locked2, questions):
 
 
 @app.cell(hide_code=True)
-def _(locked2, mo, track, views):
+def _(locked2, mo):
     mo.stop(locked2 is None)
-    batch2 = mo.ui.slider(**views.slider_args(track, "batch", part=2), label="Batch",
-                          show_value=True)
     peek2 = mo.ui.switch(label="Math peek")
-    # shown by the cell that defines them: a separate display cell would re-run (and redraw
+    # shown by the cell that defines it: a separate display cell would re-run (and redraw
     # every widget) on each slider move
-    mo.vstack([mo.md("### Workbench: scale it"),
-               mo.hstack([batch2, peek2], justify="start", gap=2, wrap=True)])
-    return batch2, peek2
+    mo.vstack([mo.md("### Workbench: scale it"), peek2])
+    return (peek2,)
 
 
 @app.cell(hide_code=True)
-def _(locked2, mo, track):
-    # The scale slider, its card and the trajectory plot answer in the browser from a table
-    # the engine computed for every stop (lab/instant.py); Python hears the final stop.
+def _(locked2, mo, track, warm):
+    # Both sliders (the scale and the batch), the card and the trajectory plot answer in the
+    # browser from pages the engine computed for every stop pair (lab/instant_part2.py,
+    # started in the background when the track was chosen); Python hears the final stops.
     mo.stop(locked2 is None)
     from ridgeline.lab.instant import InstantSlider
-    from ridgeline.lab.instant_part2 import part2_table
-    _table = part2_table(track)
-    _saved = mo.query_params().get(f"{track.key}-scale")  # a reload restores the stop
-    scale2_w = InstantSlider(_table, _table.index_of(_saved) if _saved else None)
+    from ridgeline.lab.instant_part2 import part2_pages
+    _pages = warm.ahead(part2_pages, track.key).result()
+    _q = mo.query_params()  # a reload restores both stops
+    _page = _pages.index_of(_q.get(f"{track.key}-batch"))
+    scale2_w = InstantSlider(_pages, _pages.pages[_page].index_of(_q.get(f"{track.key}-scale")),
+                             _page)
     scale2 = mo.ui.anywidget(scale2_w)
     scale2  # noqa: B018 - displayed where defined
-    return part2_table, scale2, scale2_w
+    return part2_pages, scale2, scale2_w
 
 
 @app.cell(hide_code=True)
-def _(W, batch2, game, part2_table, scale2_w, track):
-    # a new batch, or a new probe, gives the widget a new table; it keeps its stop. Until the
-    # fifth probe the probe layer is off the card and the plot (the 5-move rule)
-    scale2_w.show(part2_table(track, batch2.value, **W.instant_gate(game, track)))
+def _(W, game, part2_pages, scale2_w, track):
+    # a new probe gives the widget new pages; it keeps its stops. Until the fifth probe the
+    # probe layer is off the card and the plot (the 5-move rule)
+    scale2_w.show(part2_pages(track, **W.instant_gate(game, track)))
 
 
 @app.cell(hide_code=True)
@@ -398,22 +401,23 @@ def _(W, game, mo, track):
 
 @app.cell(hide_code=True)
 def _(mo, scale2, scale2_w, track):
-    scale2.index  # noqa: B018 - re-run when the browser saves a stop
-    mo.query_params()[f"{track.key}-scale"] = str(scale2_w.current())
-    scale2_at = scale2_w.current()
-    return (scale2_at,)
+    scale2.index, scale2.page  # noqa: B018 - re-run when the browser saves a stop
+    batch2, scale2_at = scale2_w.current_page(), scale2_w.current()
+    mo.query_params()[f"{track.key}-scale"] = str(scale2_at)
+    mo.query_params()[f"{track.key}-batch"] = str(batch2)
+    return batch2, scale2_at
 
 
 @app.cell(hide_code=True)
 def _(W, batch2, track):
     # The swept curves depend on the batch only (the growth chart below).
-    sweep2 = W.trajectory(track, batch2.value)
+    sweep2 = W.trajectory(track, batch2)
     return (sweep2,)
 
 
 @app.cell(hide_code=True)
 def _(W, batch2, scale2_at, track):
-    traj = W.trajectory(track, batch2.value, scale2_at)  # the sweep above is cached
+    traj = W.trajectory(track, batch2, scale2_at)  # the sweep above is cached
     return (traj,)
 
 
@@ -425,7 +429,7 @@ def _(charts, sweep2, track):
 
 @app.cell(hide_code=True)
 def _(T, batch2, mo, scale2_at, track, traj, views):
-    mo.md(views.breaks_markdown(track, traj, T.track_profile(track, batch2.value, scale2_at,
+    mo.md(views.breaks_markdown(track, traj, T.track_profile(track, batch2, scale2_at,
                                                              memory_model="placed")))
 
 
@@ -433,13 +437,13 @@ def _(T, batch2, mo, scale2_at, track, traj, views):
 def _(W, batch2, mo, peek2, scale2_at, track, views):
     mo.stop(not peek2.value)
     mo.md(views.peek_markdown(
-        W.math_peek(track, track.scaling_layer_name, batch2.value, scale2_at),
+        W.math_peek(track, track.scaling_layer_name, batch2, scale2_at),
         ("layer", "roofline")))
 
 
 @app.cell(hide_code=True)
 def _(W, batch2, charts, scale2_at, track):
-    charts.roofline_chart(W.roofline(track, batch2.value, scale2_at,
+    charts.roofline_chart(W.roofline(track, batch2, scale2_at,
                                      layers=list(track.trajectory_layers)),
                           title="Roofline: the trajectory layers at this setting")
 

@@ -45,43 +45,97 @@ class InstantTable:
     def index_of(self, value) -> int:
         """Index of the stop nearest ``value`` (a restored value that is no longer a stop
         lands on its neighbour); the start for None or a value that is not a number."""
-        try:
-            x = float(value)
-        except (TypeError, ValueError):
-            return self.start
-        return min(range(len(self.values)), key=lambda i: abs(float(self.values[i]) - x))
+        return nearest(self.values, value, self.start)
+
+
+@dataclass(frozen=True)
+class InstantGrid:
+    """Two sliders: an outer one (Part 2's batch) whose every stop has its own
+    :class:`InstantTable` (a page: the inner slider's rows and the plot at that stop)."""
+
+    pages: tuple           # one InstantTable per outer stop
+    values: tuple          # the outer slider's stops
+    labels: tuple          # per outer stop: the value shown beside the slider ('16')
+    arias: tuple           # per outer stop: what a screen reader says ('Batch 16')
+    label: str = ""        # the outer slider's name ("" for one page: no outer slider)
+    start: int = 0
+
+    @classmethod
+    def single(cls, table: InstantTable) -> InstantGrid:
+        return cls((table,), (None,), ("",), ("",))
+
+    def index_of(self, value) -> int:
+        return nearest(self.values, value, self.start)
+
+
+def nearest(values, value, start: int) -> int:
+    """Index of the stop nearest ``value``; ``start`` for None or a value that is not a number."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return start
+    if not math.isfinite(x) or values == (None,):
+        return start
+    return min(range(len(values)), key=lambda i: abs(float(values[i]) - x))
 
 
 class InstantSlider(anywidget.AnyWidget):
-    """A native range input over a table of precomputed stops (see the module docstring)."""
+    """A native range input over a table of precomputed stops (see the module docstring);
+    with an :class:`InstantGrid`, a second (outer) range input switches between tables."""
 
     _esm = STATIC / "instant_slider.js"
     _css = STATIC / "instant_slider.css"
     index = traitlets.Int(0).tag(sync=True)
-    table = traitlets.List(traitlets.Dict()).tag(sync=True)
-    svg = traitlets.Unicode("").tag(sync=True)
+    page = traitlets.Int(0).tag(sync=True)
+    pages = traitlets.List(traitlets.Dict()).tag(sync=True)
     label = traitlets.Unicode("").tag(sync=True)
+    page_label = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, data: InstantTable, index: int | None = None, **kwargs):
+    def __init__(self, data, index: int | None = None, page: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.values: tuple = ()
-        self.show(data, index)
+        self.grid: InstantGrid | None = None
+        self.show(data, index, page)
 
-    def show(self, data: InstantTable, index: int | None = None) -> None:
-        """Show a new table (another track or batch) keeping the widget, so the browser keeps
-        its element; ``index`` None keeps the current value (or the stop nearest it)."""
-        keep = self.values[self.index] if self.values and self.index < len(self.values) else None
-        i = data.start if index is None and keep is None else (
-            data.index_of(keep) if index is None else int(index))
+    def show(self, data, index: int | None = None, page: int | None = None) -> None:
+        """Show new tables (another track, a probe) keeping the widget, so the browser keeps
+        its element; an index None keeps the current value (or the stop nearest it)."""
+        grid = data if isinstance(data, InstantGrid) else InstantGrid.single(data)
+        old = self.grid
+        p = _keep(grid, old and old.values[self.page], grid.start if page is None else page,
+                  page is None and old is not None)
+        tab = grid.pages[p]
+        keep = old.pages[min(self.page, len(old.pages) - 1)].values[self.index] if old else None
+        i = _keep(tab, keep, tab.start if index is None else index, index is None and old is not None)
         with self.hold_sync():
-            self.values = tuple(data.values)
-            self.table = [dict(r) for r in data.rows]
-            self.svg, self.label = data.svg, data.label
-            self.index = min(max(i, 0), len(data.rows) - 1)
+            self.grid = grid
+            self.pages = [{"svg": t.svg, "rows": [dict(r) for r in t.rows], "label": lab,
+                           "aria": aria} for t, lab, aria in zip(grid.pages, grid.labels, grid.arias)]
+            self.label, self.page_label = tab.label, grid.label
+            self.page, self.index = p, i
+
+    @property
+    def table(self) -> list:
+        """The rows of the page shown (what the browser looks up)."""
+        return self.pages[self.page]["rows"]
+
+    @property
+    def svg(self) -> str:
+        return self.pages[self.page]["svg"]
 
     def current(self):
-        """The stop the browser last saved (what the other cells should use)."""
-        return self.values[self.index]
+        """The inner stop the browser last saved (what the other cells should use)."""
+        return self.grid.pages[self.page].values[self.index]
+
+    def current_page(self):
+        """The outer stop (Part 2's batch) the browser last saved."""
+        return self.grid.values[self.page]
+
+
+def _keep(data, old_value, given: int, keeping: bool) -> int:
+    """The stop to show: nearest the old value when keeping it, else ``given``, clipped."""
+    i = data.index_of(old_value) if keeping and old_value is not None else int(given)
+    n = len(data.pages) if isinstance(data, InstantGrid) else len(data.rows)
+    return min(max(i, 0), n - 1)
 
 
 # -- drawing: a log-log frame whose geometry Python computes -----------------------------------

@@ -22,11 +22,11 @@ import numpy as np
 
 from ..format import format_count, format_ratio, format_si
 from .card_text import card_pairs
-from .cards import layer_card
 from .charts import break_marks
 from .instant import (
     MARGIN,
     PALETTE,
+    InstantGrid,
     InstantTable,
     LogAxes,
     axes_svg,
@@ -36,8 +36,9 @@ from .instant import (
     pairs_html,
     svg_doc,
 )
+from .part2_grid import grid_card, grid_setting, part2_grid
 from .story import EFFECTIVE
-from .tracks import get_track, time_budget, time_budget_rule, track_profile, workload_kwargs
+from .tracks import get_track, time_budget, time_budget_rule, workload_kwargs
 from .trajectory import sweep_at, trajectory
 from .views import slider_args
 
@@ -58,7 +59,18 @@ def part2_table(track, batch=None, hidden=(), probed=()) -> InstantTable:
     return _table(t.key, b, tuple(sorted(hidden)), tuple(tuple(map(float, p)) for p in probed))
 
 
-@lru_cache(maxsize=64)
+def part2_pages(track, hidden=(), probed=()) -> InstantGrid:
+    """Part 2's two sliders: a page (:func:`part2_table`) for every stop of the batch slider,
+    which the browser switches between; ``hidden`` and ``probed`` as for one table."""
+    t = get_track(track)
+    batches = part2_grid(t.key).batches
+    pages = tuple(part2_table(t, b, hidden, probed) for b in batches)
+    labels = tuple(format_count(b) for b in batches)
+    start = batches.index(slider_args(t, "batch", part=2)["value"])
+    return InstantGrid(pages, batches, labels, tuple(f"Batch {x}" for x in labels), "Batch", start)
+
+
+@lru_cache(maxsize=256)
 def _table(key: str, batch: int, hidden: tuple, probed: tuple) -> InstantTable:
     t = get_track(key)
     args = slider_args(t, t.scale_param, part=2)
@@ -101,7 +113,7 @@ def value_label(t, batch: int, value) -> str:
 
 def card_html(t, batch: int, value, label: str) -> str:
     """The scaling layer's card at this stop, with what breaks here (the app's sentences)."""
-    card = layer_card(t, t.scaling_layer_name, batch, value)
+    card = grid_card(t, t.scaling_layer_name, batch, value)
     u = t.work_unit
     name = card["name"] + (f" (one of {card['count']} copies)" if card["count"] > 1 else "")
     caption = f"{name} · {t.scale_label} {label} · batch {batch:,}"
@@ -123,10 +135,10 @@ def gated_html(t, batch: int, value, label: str) -> str:
 def setting_html(t, batch: int, value) -> str:
     """At this setting: does the model fit device memory, does one pass meet its time budget
     (the app's words: tracks.time_budget_rule)."""
-    prof = track_profile(t, batch, value, memory_model="placed")  # time: where bytes live
-    time_s, w = float(prof.totals.time_s), workload_kwargs(t, batch, value)
+    time_s, capacity = grid_setting(t, batch, value)  # time: where the bytes live (placed)
+    w = workload_kwargs(t, batch, value)
     verdict = "misses it" if time_s > time_budget(t, w) else "meets it"
-    return (f"<p>Memory: {esc(prof.capacity.message())}.</p>"
+    return (f"<p>Memory: {esc(capacity.message())}.</p>"
             f"<p>One pass takes {esc(format_si(time_s, 's'))} against the "
             f"{esc(time_budget_rule(t, w))}: {verdict}.</p>")
 
