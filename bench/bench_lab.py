@@ -148,12 +148,16 @@ def sliders_of_part(page, n):
 # -- the instant controls -------------------------------------------------------------------
 
 def _sig_js() -> str:
-    """What the lab's two instant widgets show, as one string sampled every frame: Part 2's
-    slider (stop, label, first marker) and Part 3's toolkit (mix, summary, marker)."""
+    """What the lab's instant widgets show, as one string sampled every frame: Part 1's layer
+    picker and Part 3's toolkit (row, summary, marker) and Part 2's sliders (stop, label, first
+    marker, the card: a batch move changes the card, not the scale stop)."""
     from instant_ui import MIX_STATE_JS, STATE_JS
-    return ("() => { const a = (" + STATE_JS.strip() + ")(), b = (" + MIX_STATE_JS.strip() + ")();"
-            " return `${a ? [a.index, a.output, a.marker, a.card.length].join('|') : '-'}#"
-            "${b ? [b.index, b.output, b.marker, b.card.length].join('|') : '-'}`; }")
+
+    from ridgeline.lab.instant_part1 import LEGEND
+    mix = lambda arg: ("(" + MIX_STATE_JS.strip() + ")(" + arg + ")")
+    sig = lambda v: f"${{{v} ? [{v}.index, {v}.output, {v}.marker, {v}.card].join('|') : '-'}}"
+    return ("() => { const a = (" + STATE_JS.strip() + ")(), b = " + mix("") + ", c = "
+            + mix(repr(LEGEND)) + "; return `" + "#".join(sig(v) for v in "abc") + "`; }")
 
 
 # The first sampled frame after the last keydown whose signature differs from ``old``: ms.
@@ -189,10 +193,11 @@ def record_frames(page):
     page.evaluate("(src) => { window.__b.sig = (0, eval)('(' + src + ')'); }", src)
 
 
-def scale_presses(page, track):
-    """Part 2's instant scale slider: arrow keys walking its stops back and forth."""
+def scale_presses(page, track, name=None):
+    """Part 2's instant scale slider (or its batch slider: ``name``): arrow keys walking its
+    stops back and forth."""
     from lab_ui import part
-    rng = part(page, 2).get_by_role("slider", name=track.scale_label, exact=True)
+    rng = part(page, 2).get_by_role("slider", name=name or track.scale_label, exact=True)
     rng.focus()
     state = {"key": "ArrowRight"}
 
@@ -204,13 +209,27 @@ def scale_presses(page, track):
     return press
 
 
+def batch_presses(page, track):
+    return scale_presses(page, track, "Batch")
+
+
+def layer_presses(page, track):
+    """Part 1's instant Layer picker: one key to the next layer (back up at the end)."""
+    from lab_ui import layer_select
+    return _select_walk(page, [layer_select(page)])
+
+
 def select_presses(page, track):
     """Part 3's operator selects in turn, each one key to its next choice (back at the end)."""
     from instant_ui import operator_select
     from lab_ui import part
 
     from ridgeline.lab.challenge import toolkit_slots
-    boxes = [operator_select(part(page, 3), s.name) for s in toolkit_slots(track)]
+    return _select_walk(page, [operator_select(part(page, 3), s.name) for s in toolkit_slots(track)])
+
+
+def _select_walk(page, boxes):
+    """Each select in turn, one key to its next choice (back up at the end)."""
 
     def press(k):
         box = boxes[k % len(boxes)]
@@ -224,8 +243,11 @@ def instant_rows(page, track, moves):
     """The two instant controls' rows, and their worst p95 (s)."""
     record_frames(page)
     out, worst = [], 0.0
-    for name, presses in ((f"Part 2 instant slider '{track.scale_label}'", scale_presses),
-                          ("Part 3 instant operator selects", select_presses)):
+    controls = [("Part 1 instant Layer picker", layer_presses),
+                (f"Part 2 instant slider '{track.scale_label}'", scale_presses),
+                ("Part 2 instant slider 'Batch'", batch_presses),
+                ("Part 3 instant operator selects", select_presses)]
+    for name, presses in controls:
         shown, kernel = instant_walk(page, presses(page, track), moves)
         out.append(row(f"{name}: key -> card painted", shown, AIM_INSTANT_S))
         out.append(row("  key -> kernel done (Python has it, redrawn what follows)", kernel, None))

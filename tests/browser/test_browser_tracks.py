@@ -347,6 +347,16 @@ class TestTrack:
         wait_idle(p, mark=mark)
         if len(pages.pages) > 1:
             assert part_text(p, 2) != text0, "Python did not hear the new batch"
+        assert f"{t.key}-batch={pages.values[-1]}" in p.url  # Python wrote it for a reload
+        p.reload()
+        open_lab(p, p.url)
+        pick_track(p, t.title)
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while not instant.shows(p, pages.pages[-1].rows[at]):
+            assert time.monotonic() < deadline, "a reload lost Part 2's batch"
+            time.sleep(0.1)
+        rng = part(p, 2).get_by_role("slider", name="Batch", exact=True)
+        rng.focus()
         p.keyboard.press("Home")
         for _ in range(pages.start):
             p.keyboard.press("ArrowRight")

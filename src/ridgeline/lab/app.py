@@ -108,7 +108,9 @@ def _(T, mo):
 def _(T, track_picker, warm):
     track = T.get_track(track_picker.value)
     from ridgeline.lab.instant_part2 import part2_pages as _pages
-    warm.ahead(_pages, track.key)  # Part 2's pages, ready long before the student is
+    from ridgeline.lab.instant_part3 import mix_table as _mixes
+    warm.ahead(_pages, track.key)  # Part 2's pages and Part 3's mixes (at its starting
+    warm.ahead(_mixes, track.key, None, None, False)  # workload), ready before the student is
     return (track,)
 
 
