@@ -45,3 +45,16 @@ def test_the_lab_warms_what_part_2_collects():
     job = warm.ahead(part2_pages, "tiny")
     assert job.result(60) is warm.ahead(part2_pages, "tiny").result(60)
     assert job.result().values == part2_pages("tiny").values
+
+
+def test_without_threads_a_job_runs_when_collected(monkeypatch):
+    # Pyodide (the static WebAssembly site) cannot start a thread: submit raises RuntimeError
+    def refuse(*_a, **_k):
+        raise RuntimeError("can't start new thread")
+    monkeypatch.setattr(warm._WORKER, "submit", refuse)
+    calls = []
+    job = warm.ahead(lambda x: calls.append(x) or x + 1, 41)
+    assert calls == [] and not job.done()       # nothing ran yet
+    assert job.result() == 42 and job.result() == 42 and calls == [41]
+    with pytest.raises(RidgelineError, match="no 5"):
+        warm.ahead(_fails, 5).result()
