@@ -24,7 +24,8 @@ from ridgeline.lab import views as V
 KEYS = sorted(T.TRACKS)
 #: a number as written, not a digit inside a name ('fp8', 'H100', 'features.17')
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
-_COUNTS = {"batch": re.compile(r"\bbatch (\d[\d,]*)"), "frames": re.compile(r"\b(\d[\d,]*) frames?\b")}
+_COUNTS = {"batch": re.compile(r"\bbatch (\d[\d,]*)"),
+           "frames": re.compile(r"\b(\d[\d,]*) frames?\b")}
 
 
 def card(t, crisis: dict | None = None) -> str:

@@ -17,7 +17,7 @@ import re
 
 import pytest
 
-from ridgeline.format import format_si
+from ridgeline.format import format_ratio, format_si
 from ridgeline.hardware import get_hardware
 from ridgeline.lab import challenge as C
 from ridgeline.lab import charts, story
@@ -69,9 +69,17 @@ def check_text(t, text: str, dtype=None) -> int:
     for label, num in found:
         assert label != "ridge", f"{t.key}: an unlabelled ridge number {num} in: {flat[:300]}"
         check_ridge(t, label, float(num.replace(",", "")), dtype, rel=6e-3)
-    if "effective ridge" in flat and "\\text" not in text:  # prose: the one-line reason
-        assert "flips bound where compute time equals" in flat
+    if "effective ridge" in flat and "\\text" not in text:  # prose: the short reason
+        assert note(t) in flat, flat[:300]
     return len(found)
+
+
+def note(t) -> str:
+    """The effective ridge's reason as every view words it: the levels named by the hardware
+    registry ('bytes from sram and flash, ...'), lower case."""
+    hw = get_hardware(t.hardware)
+    names = " and ".join(lv.name for lv in (hw.memory, hw.weight_store) if lv is not None)
+    return story.EFFECTIVE_NOTE.format(levels=names).lower()
 
 
 def spec_ridges(spec: dict) -> list[tuple[str, float]]:
@@ -248,6 +256,23 @@ def test_tiny_numbers_before_and_after():
     # bottleneck flips at ~372 frames, where its byte mix's ridge has fallen to ~161 op/B
     (x,) = [c for c in traj["crossings"] if c["layer"] == "bottleneck"]
     assert x["value"] == pytest.approx(372.36, abs=0.01) and x["ridge"] == pytest.approx(160.6, abs=0.1)
+
+
+def test_tiny_cards_effective_ridge_note_is_one_short_clause():
+    """Issue #8: the Layer Profiler card's effective ridge row is its value and one short clause
+    naming where the bytes come from (the formula is the Math peek's), on every Tiny layer."""
+    t = T.TRACKS["tiny"]
+    hw = get_hardware(t.hardware)
+    for layer in dict.fromkeys([t.linear_layer, t.conv_layer, *t.trajectory_layers]):
+        card = W.layer_card(t, layer)
+        (cell,) = [v for k, v in card_pairs(card, t.work_unit) if k.lower().startswith("effective")]
+        value, reason = cell.split(": ", 1)
+        assert value == format_ratio(card["ridge"], "op/B")  # e.g. 508 op/B for bottleneck
+        assert len(reason) <= 60 and not any(c in reason for c in ";:()"), reason
+        assert reason.lower() == note(t) and hw.weight_store.name in reason
+        # "between the two ridges": peak / SRAM bandwidth (64) <= ridge <= peak / flash (512)
+        assert hw.peak(t.dtype) / hw.memory.bandwidth.value <= card["ridge"]
+        assert card["ridge"] <= hw.peak(t.dtype) / hw.weight_store.bandwidth.value
 
 
 # -- one time budget per workload ---------------------------------------------------------------

@@ -6,7 +6,7 @@ Tiny's weights stream from, 512 op/B. A layer whose bytes come from two levels (
 from flash, activations from SRAM) flips bound at neither: its compute time equals its memory
 time at peak x (time on each level) / bytes - the engine's ``Estimate.ridge``, which lies
 between the two and moves with the layer and the sliders. Views show the level ridges; that
-number is shown only as the **effective ridge for this layer's byte mix**, with
+number is shown only as the **effective ridge for this layer's byte mix**, with the short
 :data:`EFFECTIVE_NOTE` saying why. Nothing here is a constant of the physics: every value is
 the hardware registry's or the engine's.
 """
@@ -23,9 +23,9 @@ from .tracks import get_track, time_budget_rule
 #: The label of a ridge that is no single level's (a layer's or a design's byte mix).
 EFFECTIVE = "effective ridge for this layer's byte mix"
 EFFECTIVE_DESIGN = "effective ridge for this design's byte mix"
-#: One line on what the effective ridge is (``{levels}``: 'SRAM and flash').
-EFFECTIVE_NOTE = ("its bytes come from {levels}; it flips bound where compute time equals the time "
-                  "on both levels, peak × Σ (bytes / bandwidth) / bytes")
+#: One short clause on what the effective ridge is (``{levels}``: 'SRAM and flash'); the
+#: formula, peak × Σ (bytes / bandwidth) / bytes, is the Math peek's (mathpeek.roofline_latex).
+EFFECTIVE_NOTE = "bytes from {levels}, so between the two ridges"
 #: Relative tolerance for "this ridge is that level's" (the engine divides sums of floats).
 RTOL = 1e-6
 
@@ -87,7 +87,7 @@ def ridges_text(hardware, dtype, unit: str, precision: bool = False) -> str:
 
 
 def judged_text(j: dict, unit: str) -> str:
-    """'effective ridge for this layer's byte mix 508 op/B (its bytes come from ...)' or
+    """'effective ridge for this layer's byte mix 508 op/B (bytes from SRAM and flash, ...)' or
     'ridge vs HBM3 591 FLOP/B'."""
     text = f"{j['label']} {format_ratio(j['value'], unit + '/B')}"
     return f"{text} ({j['note']})" if j["effective"] else text
