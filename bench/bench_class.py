@@ -190,7 +190,8 @@ class Student:
         for k, v in enumerate(self.probes):
             await self._probe(page, k, v)
         await self._lock(page, 3)
-        precision = part(page, 3).locator("marimo-dropdown select").first
+        # the toolkit's first slot: a native select of the instant widget (lab/instant_part3.py)
+        precision = part(page, 3).get_by_role("combobox").first
         await precision.select_option(index=self.idx % 2)
         await _idle(page)
         await self._saved(page, "design", lambda: part(page, 3).get_by_role(

@@ -112,7 +112,7 @@ def test_every_part_opens_after_its_lock(monkeypatch, tmp_path, title):
     # every part's reveal, each after its workbench task; the whole trajectory after the probes
     assert verdicts(html) == 3 and "The reveal appears after" not in html
     assert "curve, and where it crosses the ridge, appear after" not in html
-    for text in ("Batch", track.scale_label, "Math peek", "The stakeholder challenge",
+    for text in ("Math peek", "The stakeholder challenge",
                  "What the engine says of the trade-off", "Submit design",
                  "Reveal", "Save reflection", "Download report (JSON)",
                  "Download report (Markdown)"):
@@ -128,7 +128,10 @@ def test_every_part_opens_after_its_lock(monkeypatch, tmp_path, title):
     # Part 2's batch is the instant widget's outer slider, starting on the default stop
     assert defs["scale2_w"].page_label == "Batch"
     assert defs["batch2"] == V.slider_default(track, "batch", part=2) in defs["scale2_w"].grid.values
-    assert defs["scale3"].value == V.slider_default(track, track.scale_param, part=3)
+    # Part 3's batch and scale are the toolkit widget's range inputs, on the sliders' starts
+    assert (defs["batch3"], defs["scale3"]) == defs["mix3_w"].current_workload() == (
+        V.slider_default(track, "batch", part=3), V.slider_default(track, track.scale_param, part=3))
+    assert [w["name"] for w in defs["mix3_w"].work] == ["Batch", track.scale_label]
 
 
 def verdicts(html: str) -> int:

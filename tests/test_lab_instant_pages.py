@@ -9,7 +9,6 @@ import html
 import pytest
 
 from ridgeline.format import format_ratio
-
 from ridgeline.lab import views
 from ridgeline.lab.cards import layer_card
 from ridgeline.lab.instant import InstantSlider
@@ -68,3 +67,24 @@ def test_widget_keeps_both_stops_across_new_pages():
     w.show(pages, index=99, page=99)                  # out of range: the last stops
     assert (w.page, w.index) == (len(pages.pages) - 1, len(pages.pages[-1].rows) - 1)
     assert pages.index_of("junk") == pages.start and pages.index_of(10**9) == len(pages.values) - 1
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_the_plot_names_the_layers_that_do_not_move_along_the_scale(key):
+    # a Linear layer in decode reuses its weights once per stream: its intensity is
+    # 2.B.K.N / ((B.K + K.N + B.N) . bytes), with no sequence length in it - flat on Cloud's
+    # axis; the engine's own sweep over the slider's stops decides which layers are flat
+    import re
+
+    import numpy as np
+
+    from ridgeline.lab.trajectory import sweep_at
+    t = TRACKS[key]
+    tab = part2_table(t)
+    by_name, _, _ = sweep_at(t, tab.values, views.slider_args(t, "batch", part=2)["value"])
+    flat = [n for n in t.trajectory_layers
+            if np.ptp(np.broadcast_to(by_name[n].intensity, (len(tab.values),))) == 0]
+    note = re.findall(r'paint-order="stroke">([^<]*): flat in', tab.svg)
+    assert (note[0].split(", ") if note else []) == flat
+    if key == "cloud":
+        assert "gate_proj" in flat and "attention" not in flat   # the lesson of Part 2

@@ -96,7 +96,8 @@ MIX_STATE_JS = """
           index: w.dataset.mix === undefined ? null : Number(w.dataset.mix),
           picks: sel.map(s => Number(s.value)),
           chosen: sel.map(s => s.selectedOptions[0] ? s.selectedOptions[0].textContent : ''),
-          card: w.querySelector('.rl-card').innerHTML, output: w.querySelector('output').textContent,
+          card: w.querySelector('.rl-card').innerHTML,
+          output: w.querySelector('output.rl-summary').textContent,
           marker: m ? m.getAttribute('transform') : null};
 }
 """.replace("DEFAULT_LEGEND", json.dumps(MIX_LEGEND))
@@ -125,3 +126,9 @@ def mix_expected(page, table, i: int) -> dict:
 def mix_shows(page, table, i: int) -> bool:
     s, want = mix_state(page, table.label), mix_expected(page, table, i)
     return s is not None and all(s[k] == want[k] for k in want)
+
+
+def mix_diff(page, table, i: int) -> dict:
+    """What differs between the mix widget and row ``i`` (for an assertion's message)."""
+    s, want = mix_state(page, table.label) or {}, mix_expected(page, table, i)
+    return {k: (s.get(k), want[k]) for k in want if s.get(k) != want[k]}

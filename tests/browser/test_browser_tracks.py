@@ -15,9 +15,8 @@ import math
 import re
 import time
 
+import instant_ui as instant
 import pytest
-
-from ridgeline.format import format_si
 from lab_ui import (
     CARD_LABELS,
     GATE_TEXT,
@@ -42,23 +41,18 @@ from marimo_dom import (
     TIMEOUT_MS,
     deep_text,
     download,
-    fill_number,
     fill_text,
     form,
     run_mark,
-    set_slider,
     set_switch,
-    slider_value,
     submit_enabled,
     submit_form,
     wait_idle,
-    widget,
 )
 from servers import ledger_entries
 
-import instant_ui as instant
-
 import ridgeline
+from ridgeline.format import format_si
 
 TRACKS = ["cloud", "edge", "mobile", "tiny"]
 REL = 6e-3  # 3 significant figures: a rounding error of at most 0.5 in the third digit
@@ -140,36 +134,51 @@ def geometric(lo, hi, n=5):
 
 
 def passing_design(page, t):
-    """(batch, scale, slot choices) of a passing design: at the Part 3 sliders' current values
-    if any design passes there, else at the first slider position where one does (what a
-    student would do: move the workload, then swap operators). batch is None when no slider
-    needs to move."""
+    """(batch, scale, slot choices) of a passing design: at the Part 3 sliders' current stops
+    if any design passes there, else at the first stop pair where one does (what a student
+    would do: move the workload, then swap operators). batch is None when no slider needs to
+    move. Part 3's sliders are the toolkit widget's range inputs (lab/instant_part3.py)."""
     from ridgeline.lab import challenge
-    scope = part(page, 3)
-    # the dropdowns: slots that no slider controls (Tiny's frames are its scale slider)
+    from ridgeline.lab.instant_part3 import workload_sliders
     toolkit = {s.name for s in challenge.toolkit_slots(t)}
     dropdowns = lambda d: {k: v for k, v in d.choices.items() if k in toolkit}
-    batch, scale = slider_value(scope, "Batch"), slider_value(scope, t.scale_label)
-    here = [d for d in challenge.enumerate_designs(t, int(batch), int(scale)) if d.passes]
+    batch, scale = work_values(page, t)
+    here = [d for d in challenge.enumerate_designs(t, batch, scale) if d.passes]
     if here:
         return None, None, dropdowns(here[0])
-    for b in slider_stops(scope, "Batch"):
-        for sc in slider_stops(scope, t.scale_label):
-            ok = [d for d in challenge.enumerate_designs(t, int(b), int(sc)) if d.passes]
+    _, (b_stops, s_stops) = workload_sliders(t)
+    for b in b_stops:
+        for sc in s_stops:
+            ok = [d for d in challenge.enumerate_designs(t, b, sc) if d.passes]
             if ok:
                 return b, sc, dropdowns(ok[0])
     raise AssertionError(f"no passing design at any slider position of track {t.key}")
 
 
-def slider_stops(scope, label):
-    """Every value slider ``label`` can take (its steps list, or start..stop by step)."""
-    w = widget(scope, "slider", label).first
-    steps = json.loads(w.get_attribute("data-steps") or "[]")
-    if steps:
-        return [float(x) for x in steps]
-    lo, hi = float(w.get_attribute("data-start")), float(w.get_attribute("data-stop"))
-    step = float(json.loads(w.get_attribute("data-step") or "1"))
-    return [lo + i * step for i in range(int((hi - lo) / step) + 1)]
+def work_values(page, t) -> tuple:
+    """(batch, scale) Part 3's range inputs show: each input's stop, looked up in its stops."""
+    from ridgeline.lab.instant_part3 import workload_sliders
+    _, stops = workload_sliders(t)
+    at = [work_range(page, name).evaluate("e => e.valueAsNumber") for name in ("Batch", t.scale_label)]
+    return tuple(s[i] for s, i in zip(stops, at))
+
+
+def work_range(page, name: str):
+    return part(page, 3).get_by_role("slider", name=name, exact=True)
+
+
+def set_work(page, t, batch, scale) -> None:
+    """Move Part 3's two range inputs to ``batch`` and ``scale`` by keyboard (Home, then
+    arrows), one slider at a time, waiting for Python after each (it re-centres the table)."""
+    from ridgeline.lab.instant_part3 import workload_sliders
+    _, stops = workload_sliders(t)
+    for name, st, v in zip(("Batch", t.scale_label), stops, (batch, scale)):
+        mark, rng = run_mark(page), work_range(page, name)
+        rng.focus()
+        page.keyboard.press("Home")
+        for _ in range(list(st).index(v)):
+            page.keyboard.press("ArrowRight")
+        wait_idle(page, mark=mark)
 
 
 @pytest.mark.browser
@@ -372,17 +381,29 @@ class TestTrack:
         text = part_text(p, 3)
         assert ("PASS" if start.passes else "FAIL") in text
         assert "The reveal appears after you submit a design" in text
-        # the toolkit is the instant widget: its card is the engine's row for the start mix
-        table = mix_table(t, slider_value(part(p, 3), "Batch"),
-                          slider_value(part(p, 3), t.scale_label))
-        assert instant.mix_shows(p, table, table.start), instant.mix_state(p)
+        # the toolkit is the instant widget: its card is the engine's row for the start mix,
+        # in the table the lab holds (every mix here, the start mix at every slider stop)
+        b, sc = work_values(p, t)
+        start_mix = challenge.starting_design(t)
+        table = mix_table(t, b, sc, reveal=False, along=start_mix)
+        assert instant.mix_shows(p, table, table.start), instant.mix_diff(p, table, table.start)
+        # a workload move is instant: the start mix's row at the last batch stop at once
+        last = [r for r in table.rows if r["mix"] == table.start
+                and r["at"] == [table.work[0]["last"], table.center[1]]]
+        if last:
+            work_range(p, "Batch").focus()
+            p.keyboard.press("End")
+            row = last[0]
+            st = instant.mix_state(p)
+            assert st["output"] == row["label"], (st, row["label"])
+            wait_idle(p)
         batch, scale, design = passing_design(p, t)
-        if batch is not None:
-            set_slider(p, part(p, 3), "Batch", batch)
-            set_slider(p, part(p, 3), t.scale_label, scale)
-            table = mix_table(t, batch, scale)
+        batch, scale = (batch, scale) if batch is not None else work_values(p, t)
+        set_work(p, t, batch, scale)
         build_design(p, design)
-        assert instant.mix_shows(p, table, table.index_of(design)), instant.mix_state(p)
+        table = mix_table(t, batch, scale, reveal=False, along=design)
+        assert instant.mix_shows(p, table, table.index_of(design)), instant.mix_diff(
+            p, table, table.index_of(design))
         submit_form(p, part(p, 3), "Submit design")
         assert "PASS" in part_text(p, 3)
         assert "The reveal appears after you submit a design" not in part_text(p, 3)

@@ -108,9 +108,9 @@ def _(T, mo):
 def _(T, track_picker, warm):
     track = T.get_track(track_picker.value)
     from ridgeline.lab.instant_part2 import part2_pages as _pages
-    from ridgeline.lab.instant_part3 import mix_table as _mixes
+    from ridgeline.lab.instant_part3 import start_table as _mixes
     warm.ahead(_pages, track.key)  # Part 2's pages and Part 3's mixes (at its starting
-    warm.ahead(_mixes, track.key, None, None, False)  # workload), ready before the student is
+    warm.ahead(_mixes, track.key)  # workload), ready before the student is
     return (track,)
 
 
@@ -536,58 +536,60 @@ def _(ledger, locked3, mo, track, views):
     from ridgeline.lab.instant_part3 import InstantMix, mix_table
     from ridgeline.lab.tradeoff import stakeholder_section
     _start = views.restored_design(track, ledger.state(track.key)["design"])
-    batch3 = mo.ui.slider(**dict(views.slider_args(track, "batch", part=3),
-                                 value=_start["batch"]), label="Batch", show_value=True)
-    scale3 = mo.ui.slider(**dict(views.slider_args(track, track.scale_param, part=3),
-                                 value=_start["scale"]),
-                          label=track.scale_label, show_value=True)
     peek3 = mo.ui.switch(label="Math peek")
-    # The toolkit's selects, the verdict card and the scatter of every mix answer in the
-    # browser from a table the engine computed for every mix (lab/instant_part3.py); Python
-    # hears the chosen mix. A reload restores it from the query string, else the ledger's
-    # last submitted design
-    _table = mix_table(track, _start["batch"], _start["scale"], reveal=False)
-    _saved = mo.query_params().get(f"{track.key}-mix")
-    mix3_w = InstantMix(_table, _table.parse(_saved, _table.index_of(_start["choices"])))
+    # The toolkit's selects, the batch and scale sliders, the verdict card and the scatter
+    # answer in the browser from a table the engine computed for every mix at this workload and
+    # for this mix at every stop of each slider (lab/instant_part3.py); Python hears the choice
+    # and re-centres the table there. A reload restores it from the query string, else the
+    # ledger's last submitted design
+    _table = mix_table(track, _start["batch"], _start["scale"], reveal=False,
+                       along=_start["choices"])
+    _q = mo.query_params()
+    mix3_w = InstantMix(_table, _table.parse(_q.get(f"{track.key}-mix"),
+                                             _table.index_of(_start["choices"])),
+                        _table.at_of((_q.get(f"{track.key}-batch3") or _start["batch"],
+                                      _q.get(f"{track.key}-scale3") or _start["scale"])))
     mix3 = mo.ui.anywidget(mix3_w)
     mo.vstack([  # shown where defined: no display cell re-running on every move
         mo.md(stakeholder_section(track)),
         mo.md("### Workbench: the Lego toolkit\n\nSwap operators in the backbone's slots; "
               "every slider is unlocked to explore, but a submitted design is graded at the "
               "mission's workload (above), and the floor is fixed."),
-        mo.hstack([batch3, scale3, peek3], justify="start", gap=2, wrap=True),
-        mix3,
+        mix3, peek3,
     ])
-    return batch3, mix3, mix3_w, mix_table, peek3, scale3
-
-
-@app.cell(hide_code=True)
-def _(batch3, mix3_w, mix_table, scale3, submitted, track):
-    # a new workload gives the widget a new table (every mix re-judged); it keeps the mix.
-    # The other mixes are drawn only once a design is submitted
-    mix3_w.show(mix_table(track, batch3.value, scale3.value, reveal=submitted is not None))
+    return mix3, mix3_w, mix_table, peek3
 
 
 @app.cell(hide_code=True)
 def _(mix3, mix3_w, mo, track):
-    mix3.index  # noqa: B018 - re-run when the browser saves a mix
-    mo.query_params()[f"{track.key}-mix"] = str(mix3_w.index)
+    mix3.index, mix3.at  # noqa: B018 - re-run when the browser saves a choice
     choices3 = mix3_w.current_choices()  # never mix3.value: it carries the whole table
-    return (choices3,)
+    batch3, scale3 = mix3_w.current_workload()
+    _q = mo.query_params()
+    _q[f"{track.key}-mix"] = str(mix3_w.index)
+    _q[f"{track.key}-batch3"], _q[f"{track.key}-scale3"] = str(batch3), str(scale3)
+    return batch3, choices3, scale3
+
+
+@app.cell(hide_code=True)
+def _(batch3, choices3, mix3_w, mix_table, scale3, submitted, track):
+    # the table re-centred on the saved choice: every mix at its workload (re-judged), its mix
+    # at every stop of each slider. The other mixes are drawn only once a design is submitted
+    mix3_w.show(mix_table(track, batch3, scale3, reveal=submitted is not None, along=choices3))
 
 
 @app.cell(hide_code=True)
 def _(C, batch3, choices3, scale3, track):
-    design3 = C.evaluate_design(track, choices3, batch3.value, scale3.value)
+    design3 = C.evaluate_design(track, choices3, batch3, scale3)
     return (design3,)
 
 
 @app.cell(hide_code=True)
-def _(C, batch3, entries, mix3_w, mo, record, scale3, set_design_rev, track):
+def _(C, entries, mix3_w, mo, record, set_design_rev, track):
     def _submit(count):
         # the mix the browser shows (a move not yet saved is sent when Submit is pressed),
         # graded at the mission's workload: the sliders explore
-        _b, _s = C.graded_workload(track, batch3.value, scale3.value)
+        _b, _s = C.graded_workload(track, *mix3_w.current_workload())
         _r = C.evaluate_design(track, mix3_w.current_choices(), _b, _s)
         record("design", track.key, entries.design_payload(_r, _b, _s, _r.floor))
         set_design_rev(lambda r: r + 1)
@@ -602,8 +604,8 @@ def _(W, batch3, charts, choices3, mo, scale3, submit3, track):
     # under the verdict card: Submit beside the design's roofline (drawn here once the mix
     # reaches Python)
     mo.hstack([submit3,
-               charts.roofline_chart(W.design_roofline(track, choices3, batch3.value,
-                                                       scale3.value),
+               charts.roofline_chart(W.design_roofline(track, choices3, batch3,
+                                                       scale3),
                                      title="Roofline: your design's layers on the device")],
               justify="start", gap=2, wrap=True, align="start")
 

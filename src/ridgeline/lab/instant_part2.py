@@ -157,7 +157,8 @@ def plot_svg(t, traj: dict, ax: LogAxes, layers, probed, first: dict) -> str:
     parts += [f'<rect x="{ax.x(v) - 4}" y="{ax.y(i) - 4}" width="8" height="8" fill="#777">'
               f'<title>probed {format_count(v)}: {format_ratio(i, u + "/B")}</title></rect>'
               for v, i in probed]
-    parts += _legend(layers, colors) + _markers(ax, colors, first["markers"])
+    parts += _legend(layers, colors) + _flat_note(t, traj, ax, layers)
+    parts += _markers(ax, colors, first["markers"])
     return svg_doc(ax, "Intensity trajectory", parts)
 
 
@@ -190,6 +191,21 @@ def _breaks(ax: LogAxes, breaks: dict) -> list[str]:
                    f'stroke-width="2"/><text x="{x}" {side} y="{bottom - 6 - 14 * k}" '
                    f'fill="#d2640a">{esc(m["what"])}</text>')
     return out
+
+
+def _flat_note(t, traj: dict, ax: LogAxes, layers) -> list[str]:
+    """One line naming the drawn layers whose intensity does not move along this slider (a
+    Linear layer in decode against the context length): the batch moves them, not this."""
+    def flat(n):
+        ys = [r["intensity"] for r in traj["rows"] if r["layer"] == n]
+        return bool(ys) and max(ys) <= min(ys) * 1.001
+    names = [n for n in layers if flat(n)]
+    if not names:
+        return []
+    text = (f"{', '.join(names)}: flat in {t.scale_label.lower()} "
+            f"(Batch moves {'them' if len(names) > 1 else 'it'})")
+    return [f'<text x="{MARGIN["left"] + 6}" y="{MARGIN["top"] + 14}" fill="#555" stroke="#fff" '
+            f'stroke-width="3" paint-order="stroke">{esc(text)}</text>']
 
 
 def _legend(layers, colors) -> list[str]:
