@@ -25,7 +25,8 @@ ledger and drives Debian's Chromium with Playwright (tests/browser/ has the help
   ways (as the kernel sliders, and keydown -> painted on the page's clock, as the instant rows).
 
 Aims (issue #12): instant controls p95 <= 50 ms; kernel sliders p95 < 250 ms (PRODUCT/brief);
-first render < 5 s. Run: ``.venv/bin/python bench/bench_lab.py [--quick] [--track cloud]``.
+first render <= 1.5 s (issue #12; the bare peer app is measured in the same run).
+Run: ``.venv/bin/python bench/bench_lab.py [--quick] [--track cloud]``.
 Prints; never asserts.
 """
 
@@ -42,7 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-AIM_RENDER_S = 5.0
+AIM_RENDER_S = 1.5  # issue #12: navigation -> interactive
 AIM_P95_S = 0.250
 AIM_INSTANT_S = 0.050
 CHROMIUM = "/usr/bin/chromium"
@@ -193,11 +194,11 @@ def record_frames(page):
     page.evaluate("(src) => { window.__b.sig = (0, eval)('(' + src + ')'); }", src)
 
 
-def scale_presses(page, track, name=None):
-    """Part 2's instant scale slider (or its batch slider: ``name``): arrow keys walking its
-    stops back and forth."""
+def scale_presses(page, track, name=None, n_part=2):
+    """Part 2's instant scale slider (or its batch slider: ``name``; or Part 3's: ``n_part``):
+    arrow keys walking its stops back and forth."""
     from lab_ui import part
-    rng = part(page, 2).get_by_role("slider", name=name or track.scale_label, exact=True)
+    rng = part(page, n_part).get_by_role("slider", name=name or track.scale_label, exact=True)
     rng.focus()
     state = {"key": "ArrowRight"}
 
@@ -211,6 +212,11 @@ def scale_presses(page, track, name=None):
 
 def batch_presses(page, track):
     return scale_presses(page, track, "Batch")
+
+
+def work_presses(page, track):
+    """Part 3's instant batch slider (a range input of the toolkit widget)."""
+    return scale_presses(page, track, "Batch", n_part=3)
 
 
 def layer_presses(page, track):
@@ -246,7 +252,8 @@ def instant_rows(page, track, moves):
     controls = [("Part 1 instant Layer picker", layer_presses),
                 (f"Part 2 instant slider '{track.scale_label}'", scale_presses),
                 ("Part 2 instant slider 'Batch'", batch_presses),
-                ("Part 3 instant operator selects", select_presses)]
+                ("Part 3 instant operator selects", select_presses),
+                ("Part 3 instant slider 'Batch'", work_presses)]
     for name, presses in controls:
         shown, kernel = instant_walk(page, presses(page, track), moves)
         out.append(row(f"{name}: key -> card painted", shown, AIM_INSTANT_S))
@@ -287,6 +294,8 @@ def lock_everything(ledger_path, keys):
 def fmt(s):
     if s is None:
         return "-"
+    if isinstance(s, str):
+        return s
     return f"{s * 1e3:.1f} ms" if s < 0.01 else (f"{s * 1e3:.0f} ms" if s < 1 else f"{s:.2f} s")
 
 
@@ -312,7 +321,7 @@ def print_table(rows):
         print(line(r))
 
 
-def peer_rows(browser, moves, page_moves):
+def peer_rows(browser, moves, page_moves, renders=3):
     """The same measurements on bench/peer_slider_app.py (one slider, text, chart): marimo's
     own floor on this machine, in the same run - as the kernel sliders (Python's clock) and as
     the instant controls (keydown -> painted, the page's clock: bench_instant's Peer)."""
@@ -333,10 +342,13 @@ def peer_rows(browser, moves, page_moves):
         app.open(page, peer.url)
         painted = bench_instant.moves(app, page, page_moves) / 1e3
         ctx.close()
+        first_render(browser, peer.url, 1)  # warm, as the lab's
+        render = first_render(browser, peer.url, renders)
     finally:
         peer.stop()
     return [row("peer: marimo floor, 1 slider -> text+chart", t, AIM_P95_S),
-            row("peer: same, key -> painted (page clock)", painted, AIM_INSTANT_S)]
+            row("peer: same, key -> painted (page clock)", painted, AIM_INSTANT_S),
+            row("peer: first render of that bare app (navigation -> idle)", render, AIM_RENDER_S)]
 
 
 def main(argv=None):
@@ -367,7 +379,7 @@ def main(argv=None):
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             rows, worst = measure(browser, server, track, renders, moves, kmoves)
-            rows += peer_rows(browser, kmoves, moves)
+            rows += peer_rows(browser, kmoves, moves, renders)
             browser.close()
     finally:
         server.stop()
@@ -406,7 +418,8 @@ def measure(browser, server, track, renders, moves, kmoves):
             kernel = max(kernel, float(np.percentile(t, 95)))
     ctx.close()
     worst = {"first render (open) median": float(np.median(fo)),
-             "worst instant p95": instant_p95, "worst kernel slider p95": kernel}
+             "worst instant p95": instant_p95,
+             "worst kernel slider p95": kernel if kernel else "none left"}
     return rows, worst
 
 
