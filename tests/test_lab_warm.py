@@ -48,13 +48,24 @@ def test_the_lab_warms_what_part_2_collects():
 
 
 def test_without_threads_a_job_runs_when_collected(monkeypatch):
-    # Pyodide (the static WebAssembly site) cannot start a thread: submit raises RuntimeError
-    def refuse(*_a, **_k):
+    # Pyodide (the static WebAssembly site) cannot start a thread: Thread.start raises
+    def refuse(self):
         raise RuntimeError("can't start new thread")
-    monkeypatch.setattr(warm._WORKER, "submit", refuse)
+    monkeypatch.setattr(warm, "_WORKER", [])
+    monkeypatch.setattr(warm.threading.Thread, "start", refuse)
     calls = []
     job = warm.ahead(lambda x: calls.append(x) or x + 1, 41)
-    assert calls == [] and not job.done()       # nothing ran yet
+    assert warm._WORKER == [False] and calls == [] and not job.done()   # nothing ran yet
     assert job.result() == 42 and job.result() == 42 and calls == [41]
     with pytest.raises(RidgelineError, match="no 5"):
         warm.ahead(_fails, 5).result()
+
+
+def test_a_job_collected_before_the_worker_reaches_it_runs_at_once():
+    started, go = threading.Event(), threading.Event()
+    busy = warm.ahead(_slow_square, 8, started, go)   # the worker is busy with this one
+    assert started.wait(10)
+    queued = warm.ahead(lambda x: x * 3, 5)
+    assert queued.result(10) == 15 and not busy.done()  # ran here, not behind the busy job
+    go.set()
+    assert busy.result(10) == 64

@@ -22,6 +22,7 @@ import numpy as np
 
 from .dtypes import DType
 from .errors import RidgelineError
+from .format import format_si
 from .hardware import Hardware
 from .ops import Attention
 from .ops.base import DEFAULT_MEMORY_MODEL, Op, check_memory_model
@@ -72,7 +73,7 @@ class Capacity:
         return replace(self, **{f.name: pick(getattr(self, f.name)) for f in fields(self)})
 
     def message(self) -> str:
-        gb = lambda b: f"{float(np.max(b)) / 1e9:.3g} GB"
+        gb = lambda b: format_si(float(np.max(b)), "B")  # SI: '524 kB', '141 GB' (no 5.2e-04 GB)
         in_store = self.weights_in == "weight_store"
         where = f"; weights {gb(self.weights_bytes)} stream from the weight store" if in_store else ""
         if np.all(self.fits):

@@ -204,8 +204,9 @@ def _flat_note(t, traj: dict, ax: LogAxes, layers) -> list[str]:
         return []
     text = (f"{', '.join(names)}: flat in {t.scale_label.lower()} "
             f"(Batch moves {'them' if len(names) > 1 else 'it'})")
-    return [f'<text x="{MARGIN["left"] + 6}" y="{MARGIN["top"] + 14}" fill="#555" stroke="#fff" '
-            f'stroke-width="3" paint-order="stroke">{esc(text)}</text>']
+    # on the title's line, right-aligned: clear of the curves, the ridges and the breaks
+    return [f'<text x="{ax.width - MARGIN["right"]}" y="16" text-anchor="end" fill="#555" '
+            f'paint-order="stroke">{esc(text)}</text>']
 
 
 def _legend(layers, colors) -> list[str]:

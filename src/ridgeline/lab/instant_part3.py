@@ -224,7 +224,7 @@ def scatter_svg(t, results, ax: LogAxes, ridges, first, reveal: bool = True) -> 
     rules), a halo behind each passing mix, a dot per mix, and the movable 'your design'."""
     u = results[0].work_unit
     parts = axes_svg(ax, f"Aggregate arithmetic intensity ({u}/B, log)",
-                     "Power at the required rate (log)", y_unit="W")
+                     "Power at the required rate (W, log)", y_unit="")
     top, bottom = MARGIN["top"], ax.height - MARGIN["bottom"]
     left, right = MARGIN["left"], ax.width - MARGIN["right"]
     for k, r in enumerate(ridges):
