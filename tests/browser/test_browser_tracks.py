@@ -73,6 +73,7 @@ class Flow:
         self.locks: dict[int, dict] = {}
         self.probes: list[float] = []
         self.design: dict | None = None
+        self.work: tuple | None = None    # Part 3's (batch, scale) when the design was submitted
         self.reflections: dict[int, str] = {}
 
     def entries(self, kind=None):
@@ -408,6 +409,7 @@ class TestTrack:
         assert "PASS" in part_text(p, 3)
         assert "The reveal appears after you submit a design" not in part_text(p, 3)
         flow.design = design
+        flow.work = work_values(p, t)
 
     def test_stakeholder_fixed_floor_and_the_trade_off_note(self, flow):
         """The hardware lead's challenge is on the page, the floor is not an input while the
@@ -525,3 +527,10 @@ class TestTrack:
         pick_track(p, t.title)
         shown = {slot: chosen_operator(part(p, 3), slot) for slot in flow.design}
         assert shown == flow.design, "the submitted design's operators were not restored"
+        # and the toolkit's sliders: at the workload the design was graded at (the mission's,
+        # the sliders' start, but for a slider that is a design choice: Tiny's frames)
+        from ridgeline.lab.challenge import graded_workload
+        from ridgeline.lab.views import slider_default
+        graded = graded_workload(t, *flow.work)
+        start = (slider_default(t, "batch", part=3), slider_default(t, t.scale_param, part=3))
+        assert work_values(p, t) == tuple(g if g is not None else s for g, s in zip(graded, start))
