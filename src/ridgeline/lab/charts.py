@@ -22,7 +22,6 @@ MEMORY, COMPUTE = "memory", "compute"
 BOUND_SCALE = {"domain": [MEMORY, COMPUTE], "range": ["#d62728", "#1f77b4"]}
 PASS_SCALE = {"domain": ["PASS", "FAIL"], "range": ["#2ca02c", "#d62728"]}
 WIDTH, HEIGHT = 520, 300
-SIDE_WIDTH = 420  # a chart beside a card (Part 1): card + gauge | roofline on one 1366 px screen
 
 
 @dataclass(frozen=True)
