@@ -109,6 +109,7 @@ def test_every_part_opens_after_its_lock(monkeypatch, tmp_path, title):
     assert f"Status: {shown}" in card and f"Status: {hidden}" not in card
     assert "Status: " not in html  # the card is the widget's, sent as its table
     assert "Submitted design" in html
+    assert " object at 0x" not in html  # no Python repr leaks onto the page
     # every part's reveal, each after its workbench task; the whole trajectory after the probes
     assert verdicts(html) == 3 and "The reveal appears after" not in html
     assert "curve, and where it crosses the ridge, appear after" not in html

@@ -98,19 +98,22 @@ def _(CR, mo, student_form):
 
 @app.cell(hide_code=True)
 def _(T, mo):
-    track_picker = mo.ui.radio(options=[t.title for t in T.TRACKS.values()],
-                               value=T.CLOUD.title, label="Track", inline=True)
+    _titles = {t.key: t.title for t in T.TRACKS.values()}  # a reload keeps the track (URL)
+    track_picker = mo.ui.radio(options=list(_titles.values()), label="Track", inline=True,
+                               value=_titles.get(mo.query_params().get("track"), T.CLOUD.title))
     track_picker  # noqa: B018 - a cell's last expression is its output
     return (track_picker,)
 
 
 @app.cell(hide_code=True)
-def _(T, track_picker, warm):
+def _(T, mo, track_picker, warm):
     track = T.get_track(track_picker.value)
+    mo.query_params()["track"] = track.key
     from ridgeline.lab.instant_part2 import part2_pages as _pages
     from ridgeline.lab.instant_part3 import start_table as _mixes
-    warm.ahead(_pages, track.key)  # Part 2's pages and Part 3's mixes (at its starting
-    warm.ahead(_mixes, track.key)  # workload), ready before the student is
+    # Part 2's pages and Part 3's mixes (at its starting workload), computed in the
+    # background: ready before the student is. (Nothing to show: the cell's output is None.)
+    _jobs = [warm.ahead(_job, track.key) for _job in (_pages, _mixes)]
     return (track,)
 
 

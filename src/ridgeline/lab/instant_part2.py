@@ -139,7 +139,7 @@ def setting_html(t, batch: int, value) -> str:
     w = workload_kwargs(t, batch, value)
     verdict = "misses it" if time_s > time_budget(t, w) else "meets it"
     return (f"<p>Memory: {esc(capacity.message())}.</p>"
-            f"<p>One pass takes {esc(format_si(time_s, 's'))} against the "
+            f"<p>The whole model, one pass: {esc(format_si(time_s, 's'))} against the "
             f"{esc(time_budget_rule(t, w))}: {verdict}.</p>")
 
 

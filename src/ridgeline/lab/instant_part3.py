@@ -140,17 +140,41 @@ def _table(key: str, batch: int, scale: int, reveal: bool = True, along=None) ->
     ax = LogAxes(*padded_range(xs, 2.0),
                  *padded_range([r.power_w for r in everyone] + [t.power_budget_w], 2.0))
     md = markdown.Markdown(extensions=["tables"])  # one converter per table: reset per card
-    row = lambda p, r, m, at: {"pick": list(p), "card": card_html(r, t, md), "mix": m,
-                               "at": list(at), "marker": marker(ax, r), "label": summary(r)}
-    rows = [row(p, r, m, center) for m, (p, r) in enumerate(zip(picks, results))]
+    note = lambda bs: explore_note(t, *bs) if work else ""  # off the graded workload: say so
+    row = lambda p, r, m, at, bs: {
+        "pick": list(p), "card": note(bs) + card_html(r, t, md), "mix": m, "at": list(at),
+        "marker": marker(ax, r), "label": ("Exploring: " if note(bs) else "") + summary(r)}
+    rows = [row(p, r, m, center, (batch, scale)) for m, (p, r) in enumerate(zip(picks, results))]
     data = MixTable(slots, (), "", choices, results)
     i = data.index_of(dict(along) if along is not None else C.starting_design(t))
-    rows += [row(picks[i], r, i, at) for at, _, r in extra]
-    svg = scatter_svg(t, results, ax, ridges, rows[i]["marker"], reveal)
+    rows += [row(picks[i], r, i, at, bs) for at, bs, r in extra]
+    where = f" at {workload_words(t, batch, scale)}" if work else ""
+    svg = scatter_svg(t, results, ax, ridges, rows[i]["marker"], reveal, where)
     return MixTable(slots, tuple(rows), svg, choices, results,
                     i if along is not None else data.index_of(C.starting_design(t)), ax,
                     work=work, stops=stops, center=tuple(center),
                     waiting="Python is judging this mix at this workload…" if work else "")
+
+
+def workload_words(t, batch, scale) -> str:
+    """'batch 16 · sequence length 2,048 tokens' (the labels the sliders show)."""
+    from .instant_part2 import SCALE_NAMES, value_label
+    name, unit = SCALE_NAMES[t.scale_param]
+    label = value_label(t, batch, scale)
+    unit = unit[:-1] if label == "1" and unit.endswith("s") else unit  # "1 frame"
+    return f"batch {format_count(batch)} · {name.lower()} {label} {unit}".rstrip()
+
+
+def explore_note(t, batch, scale) -> str:
+    """The card's first line when the sliders are off the workload a submission is graded at
+    (``challenge.graded_workload``: the mission's, but Tiny's frames are a design choice)."""
+    graded = C.graded_workload(t, batch, scale)
+    start = (slider_args(t, "batch", part=3)["value"], slider_args(t, t.scale_param, part=3)["value"])
+    graded = tuple(s if g is None else g for g, s in zip(graded, start))
+    if (batch, scale) == graded:
+        return ""
+    return (f'<p class="rl-explore">Exploring {esc(workload_words(t, batch, scale))}. A '
+            f"submitted design is graded at the mission's {esc(workload_words(t, *graded))}.</p>")
 
 
 def workload_sliders(t) -> tuple:
@@ -219,7 +243,7 @@ def _ridges(t, results) -> list[dict]:
 
 # -- the scatter -------------------------------------------------------------------------------
 
-def scatter_svg(t, results, ax: LogAxes, ridges, first, reveal: bool = True) -> str:
+def scatter_svg(t, results, ax: LogAxes, ridges, first, reveal: bool = True, where="") -> str:
     """Every mix, power against intensity: ridges (dashed), the floor and the budget (green
     rules), a halo behind each passing mix, a dot per mix, and the movable 'your design'."""
     u = results[0].work_unit
@@ -255,7 +279,7 @@ def scatter_svg(t, results, ax: LogAxes, ridges, first, reveal: bool = True) -> 
     parts.append(f'<g data-m="0" transform="translate({first[0]} {first[1]})">'
                  '<path d="M0,-8L8,0L0,8L-8,0Z" fill="#000" stroke="#fff">'
                  '<title>your design</title></path></g>')
-    return svg_doc(ax, "Your design among all mixes" if reveal else
+    return svg_doc(ax, f"Your design among all mixes{where}" if reveal else
                    "Your design (every mix appears after you submit)", parts)
 
 

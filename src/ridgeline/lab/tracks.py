@@ -301,8 +301,8 @@ def time_budget_rule(track, workload: dict) -> str:
     ms = lambda s: f"{float(s) * 1e3:.3g} ms"
     left = float(time_budget(t, workload))
     value = ms(left) if left > 0 else f"{ms(left)}: buffering alone uses the latency budget"
-    if not t.latency_budget:
-        return f"time budget per run: the {ms(t.deadline_s)} deadline = {value}"
+    if not t.latency_budget:  # the deadline itself: no arithmetic to show
+        return f"time budget per run: the {ms(t.deadline_s)} deadline"
     f = int(workload["frames"])
     lat = get_model(t.model).config.algorithmic_latency_s(f)
     return (f"time budget per run: min({ms(t.deadline_s)} latency budget − {ms(lat)} window and "

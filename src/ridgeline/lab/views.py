@@ -192,7 +192,7 @@ def breaks_markdown(track, traj: dict, prof) -> str:
     late = t > time_budget(track, w)
     lines = ["#### Where scaling breaks the system", "",
              f"- At this setting: memory {escape_md(prof.capacity.message())}.",
-             (f"- One pass takes {format_si(t, 's')} against the "
+             (f"- The whole model, one pass: {format_si(t, 's')} against the "
               f"{escape_md(time_budget_rule(track, w))}: {'**misses it**' if late else 'meets it'}.")]
     unfit, first_late = b.get("first_unfit"), b.get("first_late")
     grid = " (the first of the plot's 40 sampled values past the limit)"
