@@ -42,6 +42,8 @@ from .tracks import get_track, time_budget, time_budget_rule, workload_kwargs
 from .trajectory import sweep_at, trajectory
 from .views import slider_args
 
+#: Where scaling breaks the system: a colour no layer's curve has (PALETTE), dashed.
+BREAK_COLOR = "#6a3d9a"
 #: What a screen reader says for a scale stop: the name and the unit of the value.
 SCALE_NAMES = {"seq-len": ("Sequence length", "tokens"), "resolution": ("Resolution", "px"),
                "frames": ("Frames per inference", "frames"), "batch": ("Batch", "")}
@@ -187,9 +189,9 @@ def _breaks(ax: LogAxes, breaks: dict) -> list[str]:
     for k, m in enumerate(break_marks(breaks)):
         x = ax.x(m["value"])
         side = 'text-anchor="end" dx="-4"' if x > ax.width / 2 else 'dx="4"'
-        out.append(f'<line x1="{x}" x2="{x}" y1="{top}" y2="{bottom}" stroke="#ff7f0e" '
-                   f'stroke-width="2"/><text x="{x}" {side} y="{bottom - 6 - 14 * k}" '
-                   f'fill="#d2640a">{esc(m["what"])}</text>')
+        out.append(f'<line x1="{x}" x2="{x}" y1="{top}" y2="{bottom}" stroke="{BREAK_COLOR}" '
+                   f'stroke-width="2" stroke-dasharray="6 3"/><text x="{x}" {side} '
+                   f'y="{bottom - 6 - 14 * k}" fill="{BREAK_COLOR}">{esc(m["what"])}</text>')
     return out
 
 

@@ -224,19 +224,28 @@ def probes_markdown(game) -> str:
         return "*No probes committed yet.*"
     out = ["| # | Value | Bound |", "|---:|---:|---|"]
     out += [f"| {i} | {v:,} | {a} |" for i, (v, a) in enumerate(game.probes, 1)]
-    lo, hi = game.bracket
-    out += ["", (f"Your bracket: {'…' if lo is None else f'{lo:,}'} – "
-                f"{'…' if hi is None else f'{hi:,}'}.")]
+    out += ["", f"Your bracket: {bracket_words(*game.bracket)}."]
     if game.done:
         r = game.reveal()
         verdict = ("your bracket contains it ✅" if r["bracket_contains"]
                    else "outside your bracket")
         head = (f"**{escape_md(r['text'])}**" if r["crossover"] is not None
                 else f"**{escape_md(game.layer)} never crosses**")
-        out += ["", head + (f" — {verdict}." if r["crossover"] is not None else "."),
+        out += ["", head + (f" — {verdict}." if r["crossover"] is not None
+                            else " in the slider's range."),
                 "", f"*Solver:* {escape_md(r['reason'])}",
                 "", f"*Judged against:* {escape_md(story.reveal_judged_text(game, r))}"]
     return "\n".join(out)
+
+
+def bracket_words(lo, hi) -> str:
+    """'2,560 – 5,120'; with one side open, 'above 2,560 (no probe has seen it flip yet)'."""
+    if lo is not None and hi is not None:
+        return f"{lo:,} – {hi:,}"
+    if lo is None and hi is None:
+        return "none yet"
+    side = f"above {lo:,}" if hi is None else f"below {hi:,}"
+    return f"{side} (no probe has seen it flip yet)"
 
 
 _WORKLOAD_FIELD = {"batch": "batch", "seq-len": "seq_len", "frames": "frames",
