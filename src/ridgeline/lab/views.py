@@ -143,8 +143,9 @@ def track_markdown(track, device_name: str, crisis: dict) -> str:
     ])
 
 
-PEEK_TITLES = {"layer": "Intensity of this layer", "energy": "Energy of one pass",
-               "roofline": "Time and ridge (roofline)",
+PEEK_TITLES = {"layer": "Intensity of this layer (the seed's: every operand off chip)",
+               "energy": "Energy of one pass (placed: where the bytes live, the card's Placed rows)",
+               "roofline": "Time and ridge (roofline; placed, as the card's Placed rows)",
                "gemm": "For comparison, the track's Linear layer (GEMM)",
                "conv": "For comparison, a convolution of the model",
                "attention": "For comparison, the model's attention"}
