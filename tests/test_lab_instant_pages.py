@@ -84,7 +84,9 @@ def test_the_plot_names_the_layers_that_do_not_move_along_the_scale(key):
     by_name, _, _ = sweep_at(t, tab.values, views.slider_args(t, "batch", part=2)["value"])
     flat = [n for n in t.trajectory_layers
             if np.ptp(np.broadcast_to(by_name[n].intensity, (len(tab.values),))) == 0]
-    note = re.findall(r'paint-order="stroke">([^<]*): flat in', tab.svg)
-    assert (note[0].split(", ") if note else []) == flat
+    note = {re.findall(r'<p class="rl-note">([^<]*): flat in', r["card"])[0]
+            for r in tab.rows if "rl-note" in r["card"]}
+    assert len(note) <= 1 and (note.pop().split(", ") if note else []) == flat
+    assert all(("rl-note" in r["card"]) == bool(flat) for r in tab.rows)
     if key == "cloud":
         assert "gate_proj" in flat and "attention" not in flat   # the lesson of Part 2

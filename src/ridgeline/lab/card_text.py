@@ -43,8 +43,7 @@ def _placed_pairs(placed: dict | None) -> list[tuple[str, str]]:
     if not placed:
         return []
     where = f" ({placed['where']})" if placed["where"] not in ("", "off chip") else ""
-    return [("Placed: the chip", "where the bytes really live; the rows above move every "
-                                 "operand off chip once (the seed's model)"),
+    return [("Placed rows", "where bytes live (rows above: all off chip)"),
             ("Placed: bytes", (f"{format_si(placed['offchip_bytes'], 'B')} off chip, "
                               f"{format_si(placed['onchip_bytes'], 'B')} on chip{where}")),
             ("Placed: time", f"{format_si(placed['time_s'], 's')} ({placed['bound']}-bound)"),

@@ -87,21 +87,24 @@ def _table(key: str, batch: int, hidden: tuple, probed: tuple) -> InstantTable:
     ridges = [r["ridge"] for r in traj["ridges"]] + [r["ridge"] for r in traj["rows"] if r["effective"]]
     ax = LogAxes(lo, hi, *padded_range(marks + ridges + [p[1] for p in probed]))
     gated = t.scaling_layer_name in hidden
-    rows = tuple(_row(t, batch, s, ax, [at[n][i] for n in layers], gated)
+    note = flat_note(t, traj, layers)  # under every card: which curves this slider cannot move
+    rows = tuple(_row(t, batch, s, ax, [at[n][i] for n in layers], gated, note)
                  for i, s in enumerate(stops))
     start = stops.index(args["value"])
     return InstantTable(tuple(stops), rows, plot_svg(t, traj, ax, layers, probed, rows[start]),
                         t.scale_label, start, ax)
 
 
-def _row(t, batch: int, value, ax: LogAxes, intensities, gated: bool = False) -> dict:
+def _row(t, batch: int, value, ax: LogAxes, intensities, gated: bool = False,
+         note: str = "") -> dict:
     """One stop: value label, aria-valuetext, the card's HTML, the plot's marker positions."""
     label = value_label(t, batch, value)
     name, unit = SCALE_NAMES[t.scale_param]
     unit = unit[:-1] if label == "1" and unit.endswith("s") else unit  # "1 frame"
     x = ax.x(value)
     return {"label": label, "aria": f"{name} {label} {unit}".rstrip(),
-            "card": (gated_html if gated else card_html)(t, batch, value, label),
+            "card": (gated_html if gated else card_html)(t, batch, value, label)
+            + (f'<p class="rl-note">{esc(note)}</p>' if note else ""),
             "markers": [[x, 0.0]] + [[x, ax.y(i)] for i in intensities]}
 
 
@@ -159,7 +162,7 @@ def plot_svg(t, traj: dict, ax: LogAxes, layers, probed, first: dict) -> str:
     parts += [f'<rect x="{ax.x(v) - 4}" y="{ax.y(i) - 4}" width="8" height="8" fill="#777">'
               f'<title>probed {format_count(v)}: {format_ratio(i, u + "/B")}</title></rect>'
               for v, i in probed]
-    parts += _legend(layers, colors) + _flat_note(t, traj, ax, layers)
+    parts += _legend(layers, colors)
     parts += _markers(ax, colors, first["markers"])
     return svg_doc(ax, "Intensity trajectory", parts)
 
@@ -195,20 +198,17 @@ def _breaks(ax: LogAxes, breaks: dict) -> list[str]:
     return out
 
 
-def _flat_note(t, traj: dict, ax: LogAxes, layers) -> list[str]:
-    """One line naming the drawn layers whose intensity does not move along this slider (a
-    Linear layer in decode against the context length): the batch moves them, not this."""
+def flat_note(t, traj: dict, layers) -> str:
+    """The drawn layers whose intensity does not move along this slider (a Linear layer in
+    decode against the context length: the batch moves it, not this), in one sentence."""
     def flat(n):
         ys = [r["intensity"] for r in traj["rows"] if r["layer"] == n]
         return bool(ys) and max(ys) <= min(ys) * 1.001
     names = [n for n in layers if flat(n)]
     if not names:
-        return []
-    text = (f"{', '.join(names)}: flat in {t.scale_label.lower()} "
-            f"(Batch moves {'them' if len(names) > 1 else 'it'})")
-    # on the title's line, right-aligned: clear of the curves, the ridges and the breaks
-    return [f'<text x="{ax.width - MARGIN["right"]}" y="16" text-anchor="end" fill="#555" '
-            f'paint-order="stroke">{esc(text)}</text>']
+        return ""
+    return (f"{', '.join(names)}: flat in {t.scale_label.lower()} "
+            f"(Batch moves {'them' if len(names) > 1 else 'it'}).")
 
 
 def _legend(layers, colors) -> list[str]:
