@@ -125,7 +125,13 @@ def energy_latex(e: Estimate, e_op: float, e_mem: float, e_w: float, e_on: float
     if stat:
         head += r" + P_{\text{static}}\, t"
         terms.append(rf"{_i(float(e.static_w))}\,\text{{W}} \cdot {_i(float(e.time_s) / n)}\,\text{{s}}")
-    return f"{head} = " + " + ".join(terms) + rf" = {_i(value)}\ \text{{J}}"
+    # three lines (aligned at '='): the formula, the terms (two lines when there are more
+    # than three: the static and on-chip terms), the value - one line overflowed 1366 px
+    lines = [head.replace("E = ", "E &= ", 1), "&= " + " + ".join(terms[:3])]
+    if terms[3:]:
+        lines.append(r"&\quad + " + " + ".join(terms[3:]))
+    lines.append(rf"&= {_i(value)}\ \text{{J}}")
+    return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
 
 
 def roofline_latex(e: Estimate) -> str:
