@@ -79,9 +79,7 @@ def _table(key: str, batch: int, hidden: tuple, probed: tuple) -> InstantTable:
     stops = list(args["steps"])
     layers = [n for n in t.trajectory_layers if n not in hidden]
     traj = trajectory(t, batch, layers=layers)
-    by_name, _, _ = sweep_at(t, stops, batch)
-    at = {n: np.broadcast_to(np.asarray(by_name[n].intensity, float), (len(stops),))
-          for n in layers}
+    at = {n: stop_intensities(t, n, batch, stops) for n in layers}
     lo, hi, _ = t.sliders[t.scale_param]
     marks = [r["intensity"] for r in traj["rows"]] + [v for a in at.values() for v in a]
     ridges = [r["ridge"] for r in traj["ridges"]] + [r["ridge"] for r in traj["rows"] if r["effective"]]
@@ -93,6 +91,17 @@ def _table(key: str, batch: int, hidden: tuple, probed: tuple) -> InstantTable:
     start = stops.index(args["value"])
     return InstantTable(tuple(stops), rows, plot_svg(t, traj, ax, layers, probed, rows[start]),
                         t.scale_label, start, ax)
+
+
+def stop_intensities(t, layer: str, batch: int, stops) -> np.ndarray:
+    """``layer``'s intensity at each scale stop: the Part 2 grid's row at ``batch`` (already
+    computed), else one vectorized sweep over the stops."""
+    g = part2_grid(t.key)
+    ij = g.point(batch, stops[0])
+    if ij is not None and tuple(stops) == g.scales:
+        return np.broadcast_to(np.asarray(g.compulsory.layer(layer).intensity, float), g.shape)[ij[0]]
+    by_name, _, _ = sweep_at(t, stops, batch)
+    return np.broadcast_to(np.asarray(by_name[layer].intensity, float), (len(stops),))
 
 
 def _row(t, batch: int, value, ax: LogAxes, intensities, gated: bool = False,

@@ -33,6 +33,7 @@ import traitlets
 from ..format import format_count, format_ratio, format_si
 from . import challenge as C
 from .instant import MARGIN, STATIC, LogAxes, axes_svg, esc, nearest, padded_range, svg_doc
+from .instant_part2 import SCALE_NAMES, value_label
 from .story import design_ridges
 from .tracks import get_track
 from .views import design_markdown, slider_args
@@ -140,10 +141,10 @@ def _table(key: str, batch: int, scale: int, reveal: bool = True, along=None) ->
     ax = LogAxes(*padded_range(xs, 2.0),
                  *padded_range([r.power_w for r in everyone] + [t.power_budget_w], 2.0))
     md = markdown.Markdown(extensions=["tables"])  # one converter per table: reset per card
-    note = lambda bs: explore_note(t, *bs) if work else ""  # off the graded workload: say so
-    row = lambda p, r, m, at, bs: {
-        "pick": list(p), "card": note(bs) + card_html(r, t, md), "mix": m, "at": list(at),
-        "marker": marker(ax, r), "label": ("Exploring: " if note(bs) else "") + summary(r)}
+    def row(p, r, m, at, bs):
+        note = explore_note(t, *bs) if work else ""  # off the graded workload: say so
+        return {"pick": list(p), "card": note + card_html(r, t, md), "mix": m, "at": list(at),
+                "marker": marker(ax, r), "label": ("Exploring: " if note else "") + summary(r)}
     rows = [row(p, r, m, center, (batch, scale)) for m, (p, r) in enumerate(zip(picks, results))]
     data = MixTable(slots, (), "", choices, results)
     i = data.index_of(dict(along) if along is not None else C.starting_design(t))
@@ -158,7 +159,6 @@ def _table(key: str, batch: int, scale: int, reveal: bool = True, along=None) ->
 
 def workload_words(t, batch, scale) -> str:
     """'batch 16 · sequence length 2,048 tokens' (the labels the sliders show)."""
-    from .instant_part2 import SCALE_NAMES, value_label
     name, unit = SCALE_NAMES[t.scale_param]
     label = value_label(t, batch, scale)
     unit = unit[:-1] if label == "1" and unit.endswith("s") else unit  # "1 frame"
@@ -181,7 +181,6 @@ def workload_sliders(t) -> tuple:
     """Part 3's batch and scale sliders as the widget shows them: (({"name", "labels",
     "arias", "last"}, ...), (batch stops, scale stops)): each stop's label and what a screen
     reader says, and the last stop's index."""
-    from .instant_part2 import SCALE_NAMES, value_label
     b_stops = tuple(slider_args(t, "batch", part=3)["steps"])
     s_stops = tuple(slider_args(t, t.scale_param, part=3)["steps"])
     b0 = slider_args(t, "batch", part=3)["value"]
